@@ -1,0 +1,1 @@
+"""Measurements of retrieval and answers against gold question sets."""

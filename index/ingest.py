@@ -1,0 +1,200 @@
+"""Ingest: article files -> cleaned, chunked, embedded documents in Chroma, plus BM25.
+
+Incremental: a document whose content hash is already stored is skipped, a changed one
+replaces its chunks, and `prune` removes documents that are no longer among the inputs.
+Interrupted at any moment, the next run completes the index (see `index.store`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.chunk import Chunk, Chunker
+from index.embed import Embedder
+from index.errors import IndexMissingError
+from index.lexical import LexicalIndex
+from index.load import Document, Problem, find_files, load_file
+from index.settings import Settings
+from index.store import Manifest, Store
+
+# Chunks embedded together: large enough to keep the encoder busy, small enough to show progress.
+_EMBED_GROUP = 512
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did."""
+
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+    def summary(self) -> str:
+        return (
+            f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
+            f"{self.removed} removed, {self.skipped} skipped documents; "
+            f"{self.chunks} chunks written in {self.seconds:.1f} s"
+        )
+
+
+def content_hash(document: Document) -> str:
+    """Hash of everything stored for a document: a change in any of it means re-ingest."""
+    fields = [document.text, document.body_start, document.title, document.date, document.url,
+              document.source]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+def lexical_folder(settings: Settings) -> Path:
+    return settings.home / "bm25" / settings.collection
+
+
+def ingest(
+    paths: Iterable[Path],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    progress: bool = True,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    """Bring the index up to date with the article files under `paths`.
+
+    Args:
+        paths: Files or folders (searched recursively) of .txt, .md, .html or .jsonl.
+        settings: Where the index lives and how chunks are made.
+        prune: Also remove indexed documents that are not among `paths`.
+        rebuild: Drop the existing index first (after a model or chunker change).
+        progress: Show progress bars on stderr.
+        embedder: A loaded embedder to reuse; made from `settings` when None.
+
+    Returns:
+        An `IngestReport`; its `problems` name each file or line that was skipped.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    files, report.problems = find_files(list(paths))
+    documents = _load(files, report.problems, progress)
+    if rebuild:
+        Store.drop(settings)
+    stored = _stored_hashes(settings, _manifest(settings, None))
+    hashes = {d.doc_id: content_hash(d) for d in documents}
+    todo = [d for d in documents if stored.get(d.doc_id) != hashes[d.doc_id]]
+    gone = sorted(set(stored) - set(hashes)) if prune else []
+    report.unchanged = len(documents) - len(todo)
+    report.new = sum(1 for d in todo if d.doc_id not in stored)
+    report.changed = len(todo) - report.new
+
+    embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
+    store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
+    if todo or gone:
+        store.new_corpus_version()
+    for doc_id in gone:
+        store.remove(doc_id)
+    report.removed = len(gone)
+    report.chunks = _write(store, todo, hashes, embedder, settings, progress)
+    refresh_lexical(store, settings)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
+    """The BM25 index for the store's current corpus, rebuilt only when it is stale."""
+    folder = lexical_folder(settings)
+    version = store.corpus_version
+    current = LexicalIndex.load(folder)
+    if current is not None and current.version == version:
+        return current
+    lexical = LexicalIndex.build(list(store.all_chunks()), version)
+    lexical.save(folder)
+    return LexicalIndex.load(folder) or lexical
+
+
+def _load(files: list[Path], problems: list[Problem], progress: bool) -> list[Document]:
+    documents: dict[str, Document] = {}
+    for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
+        loaded = load_file(path)
+        problems.extend(loaded.problems)
+        for document in loaded.documents:
+            if document.doc_id in documents:
+                first = documents[document.doc_id].source
+                problems.append(Problem(document.source,
+                                        f"doc_id {document.doc_id!r} is already used by {first}; "
+                                        "rename one of them"))
+            else:
+                documents[document.doc_id] = document
+    return list(documents.values())
+
+
+def _stored_hashes(settings: Settings, expected: Manifest) -> dict[str, str]:
+    """Hashes of the documents already indexed; refuses an index built with other settings."""
+    try:
+        store = Store.open(settings)
+    except IndexMissingError:
+        return {}
+    store.check(expected)
+    return store.document_hashes()
+
+
+def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
+    """The manifest to write or check; with no embedder, the dimension is not checked."""
+    return Manifest(
+        model=settings.embed_model,
+        dimension=embedder.dimension if embedder else 0,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+    )
+
+
+def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
+           settings: Settings, progress: bool) -> int:
+    """Chunk, embed and store `todo`; returns the number of chunks written."""
+    if not todo:
+        return 0
+    chunker = Chunker(embedder.count_tokens, embedder.token_spans,
+                      max_tokens=min(settings.chunk_tokens, embedder.max_tokens),
+                      overlap=settings.chunk_overlap)
+    chunked: list[tuple[Document, list[Chunk]]] = [
+        (document, chunker.chunk(document))
+        for document in tqdm(todo, desc="chunking", unit="doc", disable=not progress)
+    ]
+    total = sum(len(chunks) for _, chunks in chunked)
+    bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress)
+    for group in _groups(chunked):
+        vectors = embedder.embed([c.text for _, chunks in group for c in chunks])
+        offset = 0
+        for document, chunks in group:
+            store.write(document, hashes[document.doc_id], chunks,
+                        vectors[offset : offset + len(chunks)])
+            offset += len(chunks)
+        bar.update(offset)
+    bar.close()
+    return total
+
+
+def _groups(chunked: list[tuple[Document, list[Chunk]]]):
+    """Consecutive documents with about `_EMBED_GROUP` chunks between them."""
+    group: list[tuple[Document, list[Chunk]]] = []
+    size = 0
+    for item in chunked:
+        group.append(item)
+        size += len(item[1])
+        if size >= _EMBED_GROUP:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group

@@ -1,0 +1,140 @@
+"""A BM25 index over the chunks (bm25s), saved beside the Chroma data.
+
+It is built once per corpus version (after an ingest, or when a reader finds it stale) and
+loaded memory-mapped, so no query ever rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from index.english import stopwords
+
+_STATE = "newsdesk.json"
+
+
+@cache
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str], return_ids: bool = True):
+    import bm25s
+
+    return bm25s.tokenize(
+        texts, stopwords=list(stopwords()), stemmer=_stemmer(), show_progress=False, return_ids=return_ids
+    )
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    row: int
+    chunk_id: str
+    score: float
+
+
+class LexicalIndex:
+    """BM25 over chunk texts, with each row's chunk id and filterable metadata."""
+
+    def __init__(self, bm25, ids: list[str], doc_ids: list[str], sources: list[str],
+                 dates: np.ndarray, version: str):
+        self.bm25 = bm25
+        self.ids = ids
+        self.doc_ids = doc_ids
+        self.sources = sources
+        self.dates = dates
+        self.version = version
+
+    @classmethod
+    def build(cls, rows: list[tuple[str, str, dict]], version: str) -> LexicalIndex:
+        """Index `(chunk_id, text, metadata)` rows for one corpus version."""
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        if rows:
+            bm25.index(tokenize([text for _, text, _ in rows]), show_progress=False)
+        return cls(
+            bm25,
+            [row[0] for row in rows],
+            [row[2]["doc_id"] for row in rows],
+            [row[2].get("source", "") for row in rows],
+            np.array([row[2].get("date_number", 0) for row in rows], dtype=np.int64),
+            version,
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write to `folder` atomically: a reader sees the old index or the new one."""
+        staging = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if self.ids:
+            self.bm25.save(staging, show_progress=False)
+        np.save(staging / "dates.npy", self.dates)
+        state = {"version": self.version, "ids": self.ids, "doc_ids": self.doc_ids,
+                 "sources": self.sources}
+        (staging / _STATE).write_text(json.dumps(state))
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex | None:
+        """The saved index, or None when there is none."""
+        import bm25s
+
+        try:
+            state = json.loads((folder / _STATE).read_text())
+            dates = np.load(folder / "dates.npy")
+        except (OSError, ValueError):
+            return None
+        bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False) if state["ids"] else None
+        return cls(bm25, state["ids"], state["doc_ids"], state["sources"], dates, state["version"])
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
+        """The `k` best rows for `query`, only among `allowed` rows when given (a bool mask)."""
+        if not self.ids or k <= 0:
+            return []
+        known = self.bm25.vocab_dict
+        tokens = [token for token in tokenize([query], return_ids=False)[0] if token in known]
+        if not tokens:
+            return []
+        k = min(k, len(self.ids))
+        mask = None if allowed is None else allowed.astype(np.float32)
+        rows, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
+        return [
+            LexicalHit(int(row), self.ids[int(row)], float(score))
+            for row, score in zip(rows[0], scores[0], strict=True)
+            if score > 0
+        ]
+
+    def unknown_words(self, words: set[str]) -> set[str]:
+        """The words (lower case) that no chunk of the corpus contains, after stemming."""
+        if not self.ids:
+            return set(words)
+        stems = dict(zip(words, _stemmer().stemWords(list(words)), strict=True))
+        return {word for word, stem in stems.items() if stem not in self.bm25.vocab_dict}
+
+    def mask(self, doc_ids: set[str] | None, since: int, until: int) -> np.ndarray | None:
+        """Rows that pass the filters, or None when nothing is filtered."""
+        if not doc_ids and not since and not until:
+            return None
+        allowed = np.ones(len(self.ids), dtype=bool)
+        if doc_ids:
+            allowed &= np.array([d in doc_ids or s in doc_ids for d, s in
+                                 zip(self.doc_ids, self.sources, strict=True)])
+        if since:
+            allowed &= self.dates >= since
+        if until:
+            allowed &= (self.dates <= until) & (self.dates > 0)
+        return allowed

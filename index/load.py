@@ -1,0 +1,239 @@
+"""Load article files into `Document`s: .txt, .md, .html and .jsonl corpora.
+
+A document's `text` is the text as loaded (what `Path.read_text()` gives for a plain-text file,
+the extracted article for HTML), and every offset newsdesk stores points into it. Metadata found
+at the top of a file (a `date 2025-03-14` line, Markdown front matter) is moved out of the body
+by `body_start`, never cut out of `text`, so offsets stay true to the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+CORPUS_SUFFIXES = {".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | CORPUS_SUFFIXES
+
+MAX_FILE_BYTES = 20_000_000
+MAX_CORPUS_BYTES = 2_000_000_000
+
+_DATE_LINE = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article, as loaded.
+
+    Attributes:
+        doc_id: Stable identity: the file stem, or the `doc_id` of a jsonl record.
+        text: The text as loaded; all offsets point into it.
+        source: Where it came from: a file path, or the jsonl record's `source`.
+        title: The article title, or "" when the file has none.
+        date: ISO date `YYYY-MM-DD`, or "".
+        url: The article URL, or "".
+        body_start: Offset where the body begins (after metadata lines).
+    """
+
+    doc_id: str
+    text: str
+    source: str
+    title: str = ""
+    date: str = ""
+    url: str = ""
+    body_start: int = 0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one file, or one line of a corpus, was skipped."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"skipped {self.where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What one file gave: its documents and the problems met on the way."""
+
+    documents: list[Document]
+    problems: list[Problem]
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Article files under `paths` (files, or folders searched recursively), sorted."""
+    found: set[Path] = set()
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and _is_article(p))
+        elif path.is_file():
+            if path.suffix.lower() in SUFFIXES:
+                found.add(path)
+            else:
+                kinds = ", ".join(sorted(SUFFIXES))
+                problems.append(Problem(str(path), f"unsupported file type; use one of {kinds}"))
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+    return sorted(found), problems
+
+
+def load_file(path: Path) -> Loaded:
+    """Load one article file, or every record of a .jsonl corpus."""
+    suffix = path.suffix.lower()
+    limit = MAX_CORPUS_BYTES if suffix in CORPUS_SUFFIXES else MAX_FILE_BYTES
+    try:
+        text = _read_text(path, limit)
+    except ValueError as error:
+        return Loaded([], [Problem(str(path), str(error))])
+    if suffix in CORPUS_SUFFIXES:
+        return _load_corpus(path, text)
+    document = _load_html(path, text) if suffix in HTML_SUFFIXES else _load_text(path, text)
+    if not document.text[document.body_start :].strip():
+        return Loaded([], [Problem(str(path), "no article text in the file")])
+    return Loaded([document], [])
+
+
+def normalize_date(value: str | None) -> str:
+    """`YYYY-MM-DD` from common date spellings (`2023/09/29`, ISO timestamps), else ""."""
+    match = _DATE.search(value or "")
+    if not match:
+        return ""
+    year, month, day = (int(part) for part in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _is_article(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
+
+
+def _read_text(path: Path, limit: int) -> str:
+    """The file as text, the way `Path.read_text(encoding="utf-8")` reads it; ValueError if not."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ValueError(f"larger than {limit // 1_000_000} MB; split it into smaller files")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot be read ({error.strerror or error})") from error
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file, not text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8") from None
+    if not text.strip():
+        raise ValueError("empty file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _load_text(path: Path, text: str) -> Document:
+    body_start, meta = _leading_metadata(text)
+    title = meta.get("title", "")
+    if not title and path.suffix.lower() != ".txt":
+        heading = _HEADING.search(text, body_start)
+        title = heading.group(1) if heading else ""
+    return Document(
+        doc_id=path.stem,
+        text=text,
+        source=str(path),
+        title=title,
+        date=normalize_date(meta.get("date")),
+        url=meta.get("url", ""),
+        body_start=body_start,
+    )
+
+
+def _leading_metadata(text: str) -> tuple[int, dict[str, str]]:
+    """Where the body starts, and the metadata found before it."""
+    match = _DATE_LINE.match(text)
+    if match:
+        return match.end(), {"date": match.group(1)}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        meta = {}
+        for line in match.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                meta[key.strip().lower()] = value.strip().strip("\"'")
+        return match.end(), meta
+    return 0, {}
+
+
+def _load_html(path: Path, html: str) -> Document:
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    extracted = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, favor_recall=True
+    )
+    text = (extracted.text if extracted else "") or ""
+    return Document(
+        doc_id=path.stem,
+        text=text,
+        source=str(path),
+        title=(extracted.title if extracted else "") or "",
+        date=normalize_date(extracted.date if extracted else ""),
+        url=(extracted.url if extracted else "") or "",
+    )
+
+
+def _load_corpus(path: Path, text: str) -> Loaded:
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for number, line in _numbered_lines(text):
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(Problem(where, f"not valid JSON ({error.msg})"))
+            continue
+        reason = _record_problem(record, seen)
+        if reason:
+            problems.append(Problem(where, reason))
+            continue
+        seen.add(str(record["doc_id"]))
+        documents.append(_record_document(record, path))
+    return Loaded(documents, problems)
+
+
+def _numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            yield number, line
+
+
+def _record_problem(record: object, seen: set[str]) -> str:
+    """Why a jsonl record cannot be a document, or "" when it can."""
+    if not isinstance(record, dict):
+        return "expected a JSON object with doc_id and text"
+    if not str(record.get("doc_id") or "").strip():
+        return "missing doc_id"
+    if not isinstance(record.get("text"), str) or not record["text"].strip():
+        return "missing or empty text"
+    if str(record["doc_id"]) in seen:
+        return f"doc_id {record['doc_id']!r} appears twice; the first one was kept"
+    return ""
+
+
+def _record_document(record: dict, path: Path) -> Document:
+    return Document(
+        doc_id=str(record["doc_id"]),
+        text=record["text"].replace("\r\n", "\n").replace("\r", "\n"),
+        source=str(record.get("source") or path),
+        title=str(record.get("title") or ""),
+        date=normalize_date(str(record.get("date") or "")),
+        url=str(record.get("url") or ""),
+    )

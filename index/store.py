@@ -1,0 +1,339 @@
+"""Chroma storage: one collection of embedded chunks, one of whole documents.
+
+The documents collection is the index's own description: its metadata holds the manifest
+(model, dimension, chunker settings, schema version) and a corpus version that changes with
+every write. Each document record holds the full text, so citations can be shown in context
+and the BM25 index rebuilt, whether Chroma runs embedded or as a server.
+
+A document's record is written after its chunks and removed before them: a record means its
+chunks are complete, which is what makes an interrupted ingest safe to run again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+
+from index.chunk import Chunk
+from index.errors import (
+    BackendUnreachableError,
+    BadInputError,
+    IndexMissingError,
+    ModelMismatchError,
+)
+from index.load import Document
+from index.settings import Settings
+
+SCHEMA_VERSION = 1
+_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """How an index was built; an index is read only with the same settings."""
+
+    model: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap: int
+    schema: int = SCHEMA_VERSION
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        return cls(**json.loads(text))
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document record as stored: what the answerer and the app show."""
+
+    doc_id: str
+    source: str
+    title: str
+    date: str
+    url: str
+    hash: str
+    chunks: int
+    text: str = ""
+
+
+def connect(settings: Settings):
+    """A Chroma client: a server when `chroma_url` is set, else the embedded database."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+
+    client_settings = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise BadInputError(
+                f"Chroma URL {settings.chroma_url!r} is not valid; use http://HOST:PORT."
+            )
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=client_settings,
+            )
+        except Exception as error:  # chromadb raises bare ValueError/ConnectError here
+            raise BackendUnreachableError(
+                f"Cannot reach the Chroma server at {settings.chroma_url} ({error}). Start it "
+                "with `chroma run --path DIR --host 127.0.0.1 --port PORT`, or unset "
+                "NEWSDESK_CHROMA_URL to use the embedded database."
+            ) from None
+    return chromadb.PersistentClient(path=str(settings.home / "chroma"), settings=client_settings)
+
+
+class Store:
+    """The chunks and documents collections of one index.
+
+    Use `Store.open` to read an existing index, `Store.create` to write one.
+    """
+
+    def __init__(self, client, settings: Settings, chunks, documents):
+        self.client = client
+        self.settings = settings
+        self.chunks = chunks
+        self.documents = documents
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        """An existing index; IndexMissingError when nothing has been ingested."""
+        client = connect(settings)
+        names = _collection_names(settings, client)
+        chunks_name, documents_name = _names(settings)
+        if documents_name not in names or chunks_name not in names:
+            where = settings.chroma_url or f"{settings.home}/"
+            raise IndexMissingError(
+                f"No index at {where}; run `newsdesk ingest seeds/` (or your own folder) first."
+            )
+        chunks = client.get_collection(chunks_name)
+        documents = client.get_collection(documents_name)
+        return cls(client, settings, chunks, documents)
+
+    @classmethod
+    def create(cls, settings: Settings, manifest: Manifest) -> Store:
+        """The index for writing, made if missing; refuses one built with other settings."""
+        client = connect(settings)
+        chunks_name, documents_name = _names(settings)
+        names = _collection_names(settings, client)
+        if documents_name not in names:
+            client.create_collection(
+                documents_name,
+                metadata={"manifest": manifest.to_json(), "corpus_version": ""},
+                embedding_function=None,
+            )
+        if chunks_name not in names:
+            client.create_collection(
+                chunks_name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+        store = cls(client, settings, client.get_collection(chunks_name),
+                    client.get_collection(documents_name))
+        store.check(manifest)
+        return store
+
+    @classmethod
+    def drop(cls, settings: Settings) -> None:
+        """Delete the index's collections (for a rebuild)."""
+        client = connect(settings)
+        names = _collection_names(settings, client)
+        for name in _names(settings):
+            if name in names:
+                client.delete_collection(name)
+
+    # -- manifest and versions -------------------------------------------------------------
+
+    @property
+    def manifest(self) -> Manifest:
+        return Manifest.from_json(self.documents.metadata["manifest"])
+
+    @property
+    def corpus_version(self) -> str:
+        """Changes whenever chunks are written or removed; "" for an index never written."""
+        fresh = self.client.get_collection(self.documents.name)
+        return (fresh.metadata or {}).get("corpus_version", "")
+
+    def new_corpus_version(self) -> str:
+        version = uuid.uuid4().hex
+        metadata = dict(self.documents.metadata or {})
+        metadata["corpus_version"] = version
+        self.documents.modify(metadata=metadata)
+        return version
+
+    def check(self, expected: Manifest) -> None:
+        """Raise ModelMismatchError when the index was built with other settings."""
+        self.check_model(expected.model, expected.dimension)
+        actual = self.manifest
+        if (actual.chunk_tokens, actual.chunk_overlap) != (
+            expected.chunk_tokens,
+            expected.chunk_overlap,
+        ):
+            raise ModelMismatchError(
+                f"The index was built with chunks of {actual.chunk_tokens} word pieces and "
+                f"{actual.chunk_overlap} sentences of overlap, not {expected.chunk_tokens} and "
+                f"{expected.chunk_overlap}. Rebuild: `newsdesk ingest --rebuild PATH ...`."
+            )
+
+    def check_model(self, model: str, dimension: int = 0) -> None:
+        """Raise ModelMismatchError unless the index was built with `model` (and `dimension`)."""
+        actual = self.manifest
+        if actual.schema != SCHEMA_VERSION:
+            raise ModelMismatchError(
+                f"The index has schema version {actual.schema}; this newsdesk reads "
+                f"{SCHEMA_VERSION}. Rebuild it: `newsdesk ingest --rebuild PATH ...`."
+            )
+        if actual.model != model or (dimension and actual.dimension != dimension):
+            raise ModelMismatchError(
+                f"The index was built with the embedding model {actual.model!r} "
+                f"({actual.dimension} dims), not {model!r}. Use that model "
+                "(NEWSDESK_EMBED_MODEL), or rebuild: `newsdesk ingest --rebuild PATH ...`."
+            )
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, document: Document, hash: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Replace a document's chunks, then record the document (the commit point)."""
+        if chunks:
+            self.chunks.upsert(
+                ids=[chunk_id(document.doc_id, hash, c.number) for c in chunks],
+                embeddings=vectors,
+                documents=[c.text for c in chunks],
+                metadatas=[_chunk_metadata(document, hash, c) for c in chunks],
+            )
+        self.chunks.delete(where={"$and": [{"doc_id": document.doc_id}, {"hash": {"$ne": hash}}]})
+        self.documents.upsert(
+            ids=[document.doc_id],
+            embeddings=[[1.0]],
+            documents=[document.text],
+            metadatas=[
+                {
+                    "doc_id": document.doc_id,
+                    "source": document.source,
+                    "title": document.title,
+                    "date": document.date,
+                    "url": document.url,
+                    "hash": hash,
+                    "chunks": len(chunks),
+                }
+            ],
+        )
+
+    def remove(self, doc_id: str) -> None:
+        """Remove a document: its record first, then its chunks."""
+        self.documents.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def document_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash, for every complete document."""
+        return {meta["doc_id"]: meta["hash"] for meta in self._pages(self.documents, ["metadatas"])}
+
+    def stored_documents(self) -> list[StoredDocument]:
+        """Every document record, without its text."""
+        return [_stored(meta) for meta in self._pages(self.documents, ["metadatas"])]
+
+    def document(self, doc_id: str) -> StoredDocument | None:
+        """One document record with its full text, or None."""
+        found = self.documents.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not found["ids"]:
+            return None
+        return _stored(found["metadatas"][0], found["documents"][0])
+
+    def all_chunks(self) -> Iterator[tuple[str, str, dict]]:
+        """(id, text, metadata) of every chunk, page by page."""
+        offset = 0
+        while True:
+            page = self.chunks.get(
+                include=["documents", "metadatas"], limit=_PAGE, offset=offset
+            )
+            yield from zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def count(self) -> tuple[int, int]:
+        """(documents, chunks) in the index."""
+        return self.documents.count(), self.chunks.count()
+
+    def _pages(self, collection, include: list[str]) -> Iterator[dict]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=_PAGE, offset=offset)
+            yield from page["metadatas"]
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+
+def chunk_id(doc_id: str, hash: str, number: int) -> str:
+    """Stable chunk id: the same document content always gives the same ids."""
+    return f"{doc_id}::{hash[:16]}::{number}"
+
+
+def date_number(date: str) -> int:
+    """`2025-03-14` -> 20250314, for range filters (Chroma compares numbers only); 0 if none."""
+    return int(date.replace("-", "")) if date else 0
+
+
+def _chunk_metadata(document: Document, hash: str, chunk: Chunk) -> dict:
+    return {
+        "doc_id": document.doc_id,
+        "source": document.source,
+        "title": document.title,
+        "date": document.date,
+        "date_number": date_number(document.date),
+        "start": chunk.start,
+        "end": chunk.end,
+        "chunk": chunk.number,
+        "hash": hash,
+    }
+
+
+def _stored(meta: dict, text: str = "") -> StoredDocument:
+    return StoredDocument(
+        doc_id=meta["doc_id"],
+        source=meta.get("source", ""),
+        title=meta.get("title", ""),
+        date=meta.get("date", ""),
+        url=meta.get("url", ""),
+        hash=meta.get("hash", ""),
+        chunks=int(meta.get("chunks", 0)),
+        text=text,
+    )
+
+
+def _collection_names(settings: Settings, client) -> set[str]:
+    return {c if isinstance(c, str) else c.name for c in _call(settings, client.list_collections)}
+
+
+def _names(settings: Settings) -> tuple[str, str]:
+    return f"{settings.collection}_chunks", f"{settings.collection}_documents"
+
+
+def _call(settings: Settings, method, *args, **kwargs):
+    """Call Chroma, turning a refused connection into a clear BackendUnreachableError."""
+    try:
+        return method(*args, **kwargs)
+    except Exception as error:
+        if settings.chroma_url and _is_connection_error(error):
+            raise BackendUnreachableError(
+                f"Cannot reach the Chroma server at {settings.chroma_url}. Is it running? "
+                "Start it with `chroma run --path DIR --host 127.0.0.1 --port PORT`."
+            ) from None
+        raise
+
+
+def _is_connection_error(error: Exception) -> bool:
+    text = f"{type(error).__name__} {error}".lower()
+    return any(word in text for word in ("connect", "connection", "refused", "timeout"))

@@ -1,0 +1,284 @@
+"""The default answerer: grounded extraction, no LLM.
+
+This is newsdesk's own idea, written by hand. From the retrieved passages it picks the
+sentences that answer the question (meaning, by embedding similarity, and the question's own
+words), drops repeats, orders them by article and position, and cites each one: every
+sentence of the answer is a verbatim quote, so citation `[n]` is checkable to the character.
+When nothing is close enough it refuses and lists the closest passages instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.chunk import sentence_spans
+from index.embed import Embedder
+from index.english import stopwords
+from rag.types import Answer, Citation, Passage
+
+_WORD = re.compile(r"[\w’']+")
+# Words that say what kind of answer is wanted, not what it is about.
+_QUESTION_WORDS = frozenset("""
+    what which who whom whose when where why how much many did does do said say says tell told
+    according article articles mention mentioned report reported""".split())
+_NUMBER_QUESTION = re.compile(r"^\s*(how (much|many|long|far|big|large|old)|what (percentage|"
+                              r"percent|share|proportion|number|fraction))\b", re.I)
+_DATE_QUESTION = re.compile(r"^\s*(when|what (day|date|year|month|time))\b", re.I)
+_NUMBER = re.compile(r"(?:about |around |nearly |almost |over |more than )?\d[\d,.]*\s?(?:%|"
+                     r"percent|per cent|km|kilometers|miles|million|billion|thousand|hundred|"
+                     r"days?|weeks?|months?|years?)?(?:\s\([^)]{1,20}\))?(?: of (?:the |its )?\w+)?",
+                     re.I)
+_SEVERAL = re.compile(r"^\s*(what|which)\s+(are|were)\b|^\s*(what|which)\s+\w+s\b|\blist\b"
+                      r"|\b(conditions|reasons|demands|issues|questions|steps|points|ways)\b", re.I)
+_SAY_QUESTION = re.compile(r"\b(say|said|says|think|argue|warn|tell|told|according)\b", re.I)
+_SPEECH = re.compile(r"\b(said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
+                     r"points out|asks|asked|wrote|added|adding)\b", re.I)
+_DATE = re.compile(r"\b(?:on |last |this |next )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
+                   r"Saturday|Sunday|January|February|March|April|May|June|July|August|September|"
+                   r"October|November|December|\d{4})(?: \d{1,2}(?:, \d{4})?)?", re.I)
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How the extractive answerer picks sentences and when it refuses.
+
+    Args:
+        max_sentences: Most sentences in an answer.
+        margin: A sentence joins the answer if it scores within this of the best one.
+        min_score: Refuse when the best sentence scores less.
+        min_coverage: Refuse when the passages hold less than this share of the question's
+            content words and the best sentence is not clearly on topic.
+        max_list_sentences, list_margin: The same for questions that ask for several things
+            ("What conditions ...", "What are the reasons ...").
+        on_topic: A best sentence scoring this much is answered even if some question words
+            are missing from the passages.
+        redundancy: Cosine above which a sentence repeats one already chosen.
+        carry: For list questions, the share of a sentence's score the sentence right after it
+            keeps at least: an enumeration ("Putin said those questions included ... The open
+            questions also include ...") runs on over sentences that alone look off topic.
+        word_weight: Weight of the question's words against embedding similarity.
+    """
+
+    max_sentences: int = 4
+    max_list_sentences: int = 6
+    margin: float = 0.12
+    list_margin: float = 0.2
+    min_score: float = 0.42
+    min_coverage: float = 0.5
+    on_topic: float = 0.55
+    redundancy: float = 0.8
+    word_weight: float = 0.3
+    carry: float = 0.92
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+
+
+class ExtractiveAnswerer:
+    """Answers from the passages' own sentences, each one cited.
+
+    Args:
+        embedder: The embedding model (the same one the index uses).
+        config: Selection and refusal settings.
+    """
+
+    def __init__(self, embedder: Embedder, config: AnswerConfig = AnswerConfig(),
+                 unknown_words: Callable[[set[str]], set[str]] | None = None):
+        self.embedder = embedder
+        self.config = config
+        self.unknown_words = unknown_words or (lambda words: set())
+
+    def answer(self, question: str, passages: list[Passage], context: str = "") -> Answer:
+        """Answer `question` from `passages`; `context` is earlier conversation, if any."""
+        sentences = _sentences(passages)
+        if not sentences:
+            return _refusal(question, passages)
+        terms = content_terms(question)
+        scores, vectors = self._scores(question, context, sentences, terms)
+        best = float(scores.max())
+        coverage = _coverage(terms | content_terms(context), passages)
+        unknown = self.unknown_words(terms)
+        if best < self.config.min_score or (
+            (coverage < self.config.min_coverage or unknown) and best < self.config.on_topic
+        ):
+            return _refusal(question, passages, unknown)
+        chosen = self._choose(scores, vectors, _asks_for_several(question))
+        return _compose(question, [sentences[i] for i in chosen], terms)
+
+    def _scores(self, question: str, context: str, sentences: list[_Sentence],
+                terms: set[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each sentence's score, and its vector."""
+        queries = [question, f"{question} {context}"] if context else [question]
+        vectors = self.embedder.embed(queries + [s.text for s in sentences])
+        mine = vectors[len(queries):]
+        meaning = (mine @ vectors[: len(queries)].T).max(axis=1)
+        words = np.array([_overlap(terms, s.text) for s in sentences])
+        bonus = np.array([_type_bonus(question, s.text, terms) for s in sentences])
+        scores = meaning + self.config.word_weight * words + bonus
+        if _asks_for_several(question):
+            scores = _carry_forward(sentences, scores, self.config.carry)
+        return scores, mine
+
+    def _choose(self, scores: np.ndarray, vectors: np.ndarray, several: bool) -> list[int]:
+        """Best sentences within the margin, skipping ones that repeat a chosen one."""
+        config = self.config
+        most = config.max_list_sentences if several else config.max_sentences
+        order = np.argsort(-scores)
+        floor = scores[order[0]] - (config.list_margin if several else config.margin)
+        chosen: list[int] = []
+        for i in order:
+            if scores[i] < floor or len(chosen) >= most:
+                break
+            similar = [float(vectors[i] @ vectors[j]) for j in chosen]
+            if all(s < self.config.redundancy for s in similar):
+                chosen.append(int(i))
+        return chosen
+
+
+def content_terms(text: str) -> set[str]:
+    """The lower-cased words of `text` that carry its topic."""
+    words = {w.strip("’'").lower() for w in _WORD.findall(text)}
+    return {w for w in words if w and w not in stopwords() and w not in _QUESTION_WORDS}
+
+
+def short_answer(question: str, sentence: str, terms: set[str] | None = None) -> str:
+    """A number or date that directly answers `question`, found in `sentence`, else "".
+
+    Of several candidates, the one nearest to the question's words in the sentence wins.
+    """
+    if _NUMBER_QUESTION.search(question):
+        pattern = _NUMBER
+    elif _DATE_QUESTION.search(question):
+        pattern = _DATE
+    else:
+        return ""
+    asked = question.lower()
+    lowered = sentence.lower()
+    anchors = [m.start() for t in (terms or content_terms(question))
+               for m in re.finditer(re.escape(t[:6]), lowered)]
+    best, distance = "", len(sentence) + 1
+    for match in pattern.finditer(sentence):
+        value = match.group().strip(" ,.")
+        if not value or value.lower() in asked:
+            continue
+        gap = min((abs(a - match.start()) for a in anchors), default=len(sentence))
+        if gap < distance:
+            best, distance = value, gap
+    return best
+
+
+def _carry_forward(sentences: list[_Sentence], scores: np.ndarray, carry: float) -> np.ndarray:
+    """Let each sentence keep at least `carry` times the score of the one right before it."""
+    order = sorted(range(len(sentences)), key=lambda i: (sentences[i].passage.doc_id,
+                                                         sentences[i].start))
+    carried = scores.copy()
+    for before, after in zip(order, order[1:], strict=False):
+        a, b = sentences[before], sentences[after]
+        if a.passage.doc_id == b.passage.doc_id and 0 <= b.start - a.end <= 2:
+            carried[after] = max(carried[after], carry * carried[before])
+    return carried
+
+
+def _asks_for_several(question: str) -> bool:
+    """Whether the question asks for a list ("What conditions ...", "What are the ...")."""
+    return bool(_SEVERAL.search(question))
+
+
+def _sentences(passages: list[Passage]) -> list[_Sentence]:
+    """Distinct sentences of the passages that can stand alone in an answer."""
+    seen: set[tuple[str, int]] = set()
+    found: list[_Sentence] = []
+    for passage in passages:
+        for start, end in sentence_spans(passage.text):
+            text = passage.text[start:end]
+            key = (passage.doc_id, passage.start + start)
+            if key in seen or not _stands_alone(text):
+                continue
+            seen.add(key)
+            found.append(_Sentence(passage, passage.start + start, passage.start + end, text))
+    return found
+
+
+def _stands_alone(text: str) -> bool:
+    """A real sentence: several words, not a heading or a line in capitals."""
+    words = _WORD.findall(text)
+    return len(words) >= 5 and any(c.islower() for c in text)
+
+
+def _overlap(terms: set[str], text: str) -> float:
+    if not terms:
+        return 0.0
+    words = {w.strip("’'").lower() for w in _WORD.findall(text)}
+    return sum(1 for t in terms if t in words or any(w.startswith(t[:5]) for w in words
+                                                     if len(t) > 5)) / len(terms)
+
+
+def _coverage(terms: set[str], passages: list[Passage]) -> float:
+    """Share of `terms` that appear anywhere in the passages."""
+    if not terms:
+        return 1.0
+    return _overlap(terms, " ".join(p.text for p in passages))
+
+
+def _type_bonus(question: str, sentence: str, terms: set[str]) -> float:
+    """A little extra for a sentence that holds the kind of thing asked for."""
+    bonus = 0.08 if short_answer(question, sentence, terms) else 0.0
+    if _SAY_QUESTION.search(question) and _SPEECH.search(sentence):
+        named = [t for t in terms if t[:1].isalpha() and t[:6] in sentence.lower()]
+        bonus += 0.1 if named else 0.0
+    return bonus
+
+
+def _compose(question: str, chosen: list[_Sentence], terms: set[str]) -> Answer:
+    """Order the sentences by article and position, merge neighbours, and cite them."""
+    first_seen = {}
+    for rank, sentence in enumerate(chosen):
+        first_seen.setdefault(sentence.passage.doc_id, rank)
+    ordered = sorted(chosen, key=lambda s: (first_seen[s.passage.doc_id], s.start))
+    quotes = _merge_neighbours(ordered)
+    citations = [
+        Citation(n=n, doc_id=s.passage.doc_id, source=s.passage.source, title=s.passage.title,
+                 date=s.passage.date, quote=s.text, start=s.start, end=s.end,
+                 score=s.passage.score)
+        for n, s in enumerate(quotes, start=1)
+    ]
+    lines = [f"{c.quote} [{c.n}]" for c in citations]
+    direct = short_answer(question, chosen[0].text, terms)
+    if direct:
+        n = next(c.n for c in citations if c.start <= chosen[0].start < c.end
+                 and c.doc_id == chosen[0].passage.doc_id)
+        lines.insert(0, f"{direct[0].upper()}{direct[1:]} [{n}].")
+    return Answer(question=question, text="\n\n".join(lines), refused=False, citations=citations)
+
+
+def _merge_neighbours(ordered: list[_Sentence]) -> list[_Sentence]:
+    """Join sentences that follow each other in one passage into one quote."""
+    merged: list[_Sentence] = []
+    for sentence in ordered:
+        last = merged[-1] if merged else None
+        if (last and last.passage.doc_id == sentence.passage.doc_id
+                and last.passage.chunk_id == sentence.passage.chunk_id
+                and not sentence.passage.text[last.end - last.passage.start:
+                                              sentence.start - last.passage.start].strip()):
+            text = last.passage.text[last.start - last.passage.start:
+                                     sentence.end - last.passage.start]
+            merged[-1] = _Sentence(last.passage, last.start, sentence.end, text)
+        else:
+            merged.append(sentence)
+    return merged
+
+
+def _refusal(question: str, passages: list[Passage], unknown: set[str] = frozenset()) -> Answer:
+    missing = ", ".join(f"“{w}”" for w in sorted(unknown))
+    text = "The articles don't say." + (f" They never mention {missing}." if missing else "")
+    text += (" The closest passages are listed as related reading." if passages else "")
+    return Answer(question=question, text=text, refused=True, related=passages[:3])

@@ -1,0 +1,260 @@
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, near-duplicates dropped.
+
+Each stage can be switched off in `RetrievalConfig`, so the evals can show what it is worth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import Embedder
+from index.errors import BadInputError
+from index.ingest import refresh_lexical
+from index.lexical import LexicalIndex
+from index.load import normalize_date
+from index.settings import Settings
+from index.store import Store, date_number
+from rag.fusion import reciprocal_rank_fusion
+from rag.types import Passage
+
+MAX_QUERY_CHARS = 4000
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Which retrieval stages run, and how they are weighed.
+
+    Args:
+        dense: Search the Chroma vectors.
+        lexical: Search BM25.
+        lexical_weight: Weight of the BM25 ranking in the fusion (dense counts 1).
+        rrf_k: The reciprocal-rank-fusion constant.
+        candidates: Passages each stage contributes before fusion.
+        dedupe: Word-set overlap (Jaccard) at which a passage counts as a near-duplicate of a
+            better one and is dropped; 1.0 keeps everything.
+    """
+
+    dense: bool = True
+    lexical: bool = True
+    lexical_weight: float = 0.5
+    rrf_k: int = 60
+    candidates: int = 40
+    dedupe: float = 0.8
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some articles (doc_id or source) and to a date range."""
+
+    sources: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def make(cls, sources=None, since=None, until=None) -> Filters:
+        """Filters from user input; BadInputError for a date newsdesk cannot read."""
+        return cls(tuple(s for s in (sources or ()) if s), _date(since, "since"),
+                   _date(until, "until"))
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.sources:
+            names = list(self.sources)
+            clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
+        if self.since:
+            clauses.append({"date_number": {"$gte": date_number(self.since)}})
+        if self.until:
+            clauses.append({"date_number": {"$lte": date_number(self.until)}})
+            clauses.append({"date_number": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def check_query(query: str) -> str:
+    """The query stripped; BadInputError when it is empty or too long."""
+    query = (query or "").strip()
+    if not query:
+        raise BadInputError("The question is empty; type a question about the articles.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadInputError(
+            f"The question is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}. "
+            "Shorten it to the question itself."
+        )
+    return query
+
+
+class Retriever:
+    """Finds the passages of the indexed articles that best match a query.
+
+    Example:
+        >>> retriever = Retriever.open()
+        >>> [p.doc_id for p in retriever.retrieve("What conditions did Putin set?", k=2)]
+        ['000_99e8b240e118b51d', '001_ca5ecb444059c4d2']
+    """
+
+    def __init__(self, store: Store, embedder: Embedder, lexical: LexicalIndex,
+                 config: RetrievalConfig = RetrievalConfig()):
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.config = config
+
+    @classmethod
+    def open(
+        cls,
+        home: str | Path | None = None,
+        chroma_url: str | None = None,
+        *,
+        settings: Settings | None = None,
+        config: RetrievalConfig | None = None,
+        embedder: Embedder | None = None,
+    ) -> Retriever:
+        """Open the index at `home` (or a Chroma server at `chroma_url`).
+
+        Raises:
+            IndexMissingError: nothing has been ingested there.
+            ModelMismatchError: the index was built with another embedding model.
+            BackendUnreachableError: the Chroma server does not answer.
+        """
+        settings = settings or Settings.load(home=home, chroma_url=chroma_url)
+        store = Store.open(settings)
+        store.check_model(settings.embed_model)
+        embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
+        return cls(store, embedder, refresh_lexical(store, settings), config or RetrievalConfig())
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        sources: list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[Passage]:
+        """The `k` best passages for `query`, best first.
+
+        Args:
+            query: A question or keywords; at most 4,000 characters.
+            k: How many passages, 1 to 100. Default 5.
+            sources: Only these articles (doc_id or source path).
+            since: Only articles dated on or after this day (YYYY-MM-DD).
+            until: Only articles dated on or before this day (YYYY-MM-DD).
+
+        Returns:
+            Passages with their document's title, date and source.
+        """
+        return self.search(query, k, Filters.make(sources, since, until))
+
+    def search(self, query: str, k: int, filters: Filters) -> list[Passage]:
+        """`retrieve` with the filters already made."""
+        query = check_query(query)
+        if not 1 <= k <= 100:
+            raise BadInputError(f"k of {k} is out of range; use 1 to 100.")
+        vector = self.embedder.embed([query])[0]
+        rankings, weights = [], []
+        if self.config.dense:
+            rankings.append(self._dense(vector, filters))
+            weights.append(1.0)
+        if self.config.lexical:
+            rankings.append(self._lexical(query, filters))
+            weights.append(self.config.lexical_weight)
+        fused = reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
+        passages = self._passages(fused[: max(k * 3, 20)], vector)
+        return _drop_near_duplicates(passages, self.config.dedupe)[:k]
+
+    def with_following(self, passages: list[Passage], top: int) -> list[Passage]:
+        """`passages`, plus the chunk that follows each of the first `top` in its document."""
+        present = {p.chunk_id for p in passages}
+        wanted = []
+        for passage in passages[:top]:
+            doc, version, number = passage.chunk_id.rsplit("::", 2)
+            following = f"{doc}::{version}::{int(number) + 1}"
+            if following not in present:
+                wanted.append((following, passage))
+                present.add(following)
+        if not wanted:
+            return passages
+        found = self.store.chunks.get(ids=[w for w, _ in wanted], include=["documents", "metadatas"])
+        rows = dict(zip(found["ids"], zip(found["documents"], found["metadatas"], strict=True),
+                        strict=True))
+        extra = [
+            Passage(chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"],
+                    end=meta["end"], score=0.0, similarity=before.similarity,
+                    title=meta.get("title", ""), date=meta.get("date", ""),
+                    source=meta.get("source", ""))
+            for chunk_id, before in wanted if chunk_id in rows
+            for text, meta in [rows[chunk_id]]
+        ]
+        return passages + extra
+
+    def as_llama_index(self, k: int = 5, filters: Filters = Filters()):
+        """This retriever as a llama-index `BaseRetriever`, returning the same passages."""
+        from rag.llama import NewsdeskRetriever
+
+        return NewsdeskRetriever(self, k=k, filters=filters)
+
+    def _dense(self, vector: np.ndarray, filters: Filters) -> list[str]:
+        n = min(self.config.candidates, max(self.store.chunks.count(), 1))
+        found = self.store.chunks.query(
+            query_embeddings=[vector.tolist()], n_results=n, where=filters.chroma_where(),
+            include=[],
+        )
+        return found["ids"][0]
+
+    def _lexical(self, query: str, filters: Filters) -> list[str]:
+        mask = self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
+                                 date_number(filters.until))
+        return [hit.chunk_id for hit in self.lexical.search(query, self.config.candidates, mask)]
+
+    def _passages(self, fused: list[tuple[str, float]], vector: np.ndarray) -> list[Passage]:
+        if not fused:
+            return []
+        ids = [chunk_id for chunk_id, _ in fused]
+        found = self.store.chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        rows = {i: (t, m, e) for i, t, m, e in zip(found["ids"], found["documents"],
+                                                    found["metadatas"], found["embeddings"],
+                                                    strict=True)}
+        passages = []
+        for chunk_id, score in fused:
+            if chunk_id not in rows:  # removed by an ingest since the BM25 index was loaded
+                continue
+            text, meta, embedding = rows[chunk_id]
+            passages.append(Passage(
+                chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"],
+                end=meta["end"], score=round(score, 6),
+                similarity=round(float(np.dot(np.asarray(embedding), vector)), 4),
+                title=meta.get("title", ""), date=meta.get("date", ""),
+                source=meta.get("source", ""),
+            ))
+        return passages
+
+
+def _drop_near_duplicates(passages: list[Passage], threshold: float) -> list[Passage]:
+    """Passages whose words overlap a better one's by less than `threshold` (Jaccard)."""
+    if threshold >= 1.0:
+        return passages
+    kept: list[tuple[Passage, set[str]]] = []
+    for passage in passages:
+        words = set(_WORD.findall(passage.text.lower()))
+        if all(_jaccard(words, other) < threshold for _, other in kept):
+            kept.append((passage, words))
+    return [passage for passage, _ in kept]
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _date(value: str | None, name: str) -> str:
+    if not value:
+        return ""
+    date = normalize_date(value)
+    if not date:
+        raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.")
+    return date

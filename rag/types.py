@@ -1,0 +1,71 @@
+"""The values the read side hands out: passages, citations and answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: `document.text[start:end] == text`.
+
+    `score` ranks passages (fused); `similarity` is the cosine between the query and the
+    passage, comparable across queries.
+    """
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    score: float
+    similarity: float
+    title: str = ""
+    date: str = ""
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Citation `[n]` of an answer: a verbatim quote and where it stands in its document."""
+
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    date: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its citations; `refused` when the articles do not hold the answer.
+
+    `related` lists the closest passages when the answer is refused.
+    """
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [p.to_dict() for p in self.related],
+            "timings_ms": self.timings_ms,
+        }

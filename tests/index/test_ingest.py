@@ -1,0 +1,125 @@
+"""Ingest into a real Chroma (embedded and server) with the real model."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.errors import BackendUnreachableError, ModelMismatchError
+from index.ingest import ingest
+from index.settings import Settings
+from index.store import Store
+from tests.conftest import SEEDS, free_port
+
+
+def _chunks(settings: Settings) -> dict[str, tuple[str, dict]]:
+    return {i: (t, m) for i, t, m in Store.open(settings).all_chunks()}
+
+
+def test_seed_chunks_hold_their_offsets(seed_settings):
+    store = Store.open(seed_settings)
+    assert store.count()[0] == 2
+    for _, text, meta in store.all_chunks():
+        document = store.document(meta["doc_id"])
+        assert document.text[meta["start"]:meta["end"]] == text
+        assert Path(document.source).read_text(encoding="utf-8")[meta["start"]:meta["end"]] == text
+    dates = {d.doc_id: d.date for d in store.stored_documents()}
+    assert dates == {"000_99e8b240e118b51d": "", "001_ca5ecb444059c4d2": "2025-03-14"}
+
+
+def test_reingest_writes_nothing(seed_settings, embedder):
+    before = _chunks(seed_settings)
+    report = ingest([SEEDS], seed_settings, progress=False, embedder=embedder)
+    assert (report.new, report.changed, report.unchanged, report.chunks) == (0, 0, 2, 0)
+    assert _chunks(seed_settings) == before
+
+
+def test_changed_file_replaces_its_chunks_and_prune_removes(tmp_path, seed_copy, embedder):
+    settings = Settings(home=tmp_path / "idx")
+    ingest([seed_copy], settings, progress=False, embedder=embedder)
+    first = seed_copy / "000_99e8b240e118b51d.txt"
+    first.write_text(first.read_text() + "\nA brand new closing paragraph about Odesa ports.\n")
+    report = ingest([seed_copy], settings, progress=False, embedder=embedder)
+    assert (report.new, report.changed, report.unchanged) == (0, 1, 1)
+    chunks = _chunks(settings)
+    hashes = {m["hash"] for _, m in chunks.values() if m["doc_id"] == first.stem}
+    assert len(hashes) == 1
+    assert any("brand new closing paragraph" in t for t, _ in chunks.values())
+    numbers = sorted(m["chunk"] for _, m in chunks.values() if m["doc_id"] == first.stem)
+    assert numbers == list(range(len(numbers)))
+
+    first.unlink()
+    report = ingest([seed_copy], settings, prune=True, progress=False, embedder=embedder)
+    assert report.removed == 1
+    assert {m["doc_id"] for _, m in _chunks(settings).values()} == {"001_ca5ecb444059c4d2"}
+
+
+def test_another_model_is_refused_with_a_way_out(seed_settings):
+    other = Settings(home=seed_settings.home, embed_model="/models/some-other-model")
+    with pytest.raises(ModelMismatchError, match="--rebuild"):
+        ingest([SEEDS], other, progress=False)
+
+
+def _corpus(path: Path, documents: int) -> Path:
+    """A jsonl corpus made of the seed paragraphs, reshuffled into distinct documents."""
+    paragraphs = [p for f in sorted(SEEDS.iterdir()) for p in f.read_text().splitlines()
+                  if len(p) > 80]
+    with path.open("w") as out:
+        for i in range(documents):
+            picked = [paragraphs[(i * 7 + j * 3) % len(paragraphs)] for j in range(4)]
+            text = f"Report {i}.\n" + "\n".join(picked)
+            out.write(json.dumps({"doc_id": f"doc-{i:04d}", "text": text}) + "\n")
+    return path
+
+
+def _ingest_command(home: Path, corpus: Path) -> list[str]:
+    return [sys.executable, "-m", "rag.cli", "--home", str(home), "ingest", str(corpus)]
+
+
+def test_killed_ingest_is_completed_by_the_next_run(tmp_path, embedder):
+    corpus = _corpus(tmp_path / "corpus.jsonl", 400)
+    killed_home = tmp_path / "killed"
+    process = subprocess.Popen(_ingest_command(killed_home, corpus), stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True, env=os.environ)
+    # Kill it once the progress bar shows chunks written, in the middle of the run.
+    seen = ""
+    deadline = time.monotonic() + 240
+    while not re.search(r"embedding:.*\|\s*[1-9]\d*/", seen) and time.monotonic() < deadline:
+        seen += process.stderr.read(16) or ""
+        if process.poll() is not None:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "ingest finished before it could be killed"
+
+    partial = Store.open(Settings(home=killed_home)).count()
+    assert partial[1] > 0  # it had written something
+
+    resumed = subprocess.run(_ingest_command(killed_home, corpus), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    clean = Settings(home=tmp_path / "clean")
+    ingest([corpus], clean, progress=False, embedder=embedder)
+    assert _chunks(Settings(home=killed_home)) == _chunks(clean)
+    assert Store.open(Settings(home=killed_home)).count() == Store.open(clean).count()
+
+
+def test_ingest_into_a_chroma_server(chroma_server, embedder):
+    settings = Settings(chroma_url=chroma_server, collection="server_test")
+    report = ingest([SEEDS], settings, progress=False, embedder=embedder)
+    assert report.new == 2 and report.chunks > 10
+    store = Store.open(settings)
+    assert store.count() == (2, report.chunks)
+    again = ingest([SEEDS], settings, progress=False, embedder=embedder)
+    assert again.chunks == 0 and again.unchanged == 2
+
+
+def test_unreachable_chroma_server_is_a_clear_error():
+    settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(BackendUnreachableError, match="Chroma server"):
+        ingest([SEEDS], settings, progress=False)

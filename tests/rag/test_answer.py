@@ -1,0 +1,86 @@
+"""The default (extractive) answerer on the seeds, with the real model and Chroma."""
+
+from pathlib import Path
+
+import pytest
+
+from rag import Assistant
+
+
+@pytest.fixture(scope="module")
+def assistant(seed_settings):
+    return Assistant.open(settings=seed_settings)
+
+
+def _assert_verbatim(answer):
+    assert answer.citations
+    for citation in answer.citations:
+        text = Path(citation.source).read_text(encoding="utf-8")
+        assert text[citation.start:citation.end] == citation.quote
+        assert f"[{citation.n}]" in answer.text
+    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert cited == {c.n for c in answer.citations}
+
+
+def test_number_question_opens_with_the_number(assistant):
+    answer = assistant.ask("How much of the Kursk territory had Russia regained?")
+    assert not answer.refused
+    assert answer.text.startswith("86%")
+    _assert_verbatim(answer)
+
+
+def test_who_flanked_putin(assistant):
+    answer = assistant.ask("Who flanked Putin on Thursday?")
+    assert "Lukashenka" in answer.citations[0].quote
+    _assert_verbatim(answer)
+
+
+def test_what_did_justina_say(assistant):
+    answer = assistant.ask("What did Justina say about Jeddah?")
+    assert any("Jeddah was a turning point" in c.quote for c in answer.citations)
+    _assert_verbatim(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "Who won the 2022 World Cup?",
+    "What is the capital of France?",
+    "What is the price of oil?",
+    "Which vaccine did the health ministry approve?",
+])
+def test_questions_the_articles_cannot_answer_are_refused(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.text.startswith("The articles don't say.")
+    assert answer.citations == [] and answer.related
+
+
+def test_follow_up_uses_the_earlier_turn(assistant):
+    history = [{"role": "user", "content": "What did Putin's top commander report in Kursk?"},
+               {"role": "assistant", "content": "Russia had regained control of 86% [1]."}]
+    answer = assistant.ask("When was that?", history=history)
+    assert not answer.refused
+    assert answer.text.startswith("On Wednesday")
+    _assert_verbatim(answer)
+
+
+def test_conditions_question_cites_both_articles(assistant):
+    answer = assistant.ask("What conditions did Putin set?")
+    assert not answer.refused
+    assert {c.doc_id for c in answer.citations} == {"000_99e8b240e118b51d",
+                                                   "001_ca5ecb444059c4d2"}
+    _assert_verbatim(answer)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 3 quality bar not met yet: the extractive "
+                                       "answerer misses the Kursk and arms-shipment conditions")
+def test_conditions_answer_covers_every_condition(assistant):
+    text = assistant.ask("What conditions did Putin set?").text
+    for fact in ("Kursk", "arms shipments", "monitored and enforced", "root causes"):
+        assert fact in text
+
+
+def test_bad_history_is_refused(assistant):
+    from rag import BadInputError
+
+    with pytest.raises(BadInputError, match="role"):
+        assistant.ask("When was that?", history=[{"speaker": "me"}])

@@ -1,0 +1,20 @@
+import rag
+from rag import reciprocal_rank_fusion
+
+
+def test_public_api_is_pinned():
+    assert rag.__all__ == [
+        "Answer", "AnswerConfig", "Assistant", "BackendUnreachableError", "BadInputError",
+        "Citation", "ExtractiveAnswerer", "Filters", "IndexMissingError", "ModelMismatchError",
+        "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
+        "reciprocal_rank_fusion",
+    ]
+    assert all(hasattr(rag, name) for name in rag.__all__)
+
+
+def test_reciprocal_rank_fusion_matches_hand_computed_scores():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]], weights=[1.0, 0.5], k=60)
+    expected = {"a": 1 / 61 + 0.5 / 62, "b": 1 / 62, "c": 1 / 63 + 0.5 / 61}
+    assert [i for i, _ in fused] == sorted(expected, key=lambda i: -expected[i])
+    for item, score in fused:
+        assert abs(score - expected[item]) < 1e-12

@@ -1,0 +1,51 @@
+"""The `newsdesk` command as a user runs it: real processes, clear errors, no tracebacks."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import SEEDS
+
+
+def _newsdesk(*args, home):
+    return subprocess.run([sys.executable, "-m", "rag.cli", "--home", str(home), *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_ask_json_has_the_documented_shape(seed_settings):
+    result = _newsdesk("ask", "How much of the Kursk territory had Russia regained?", "--json",
+                       home=seed_settings.home)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) >= {"question", "answer", "refused", "citations", "timings_ms"}
+    assert set(answer["citations"][0]) == {"n", "doc_id", "source", "title", "date", "quote",
+                                           "start", "end", "score"}
+    assert "86%" in answer["answer"]
+
+
+def test_retrieve_prints_readable_passages(seed_settings):
+    result = _newsdesk("retrieve", "Lukashenka", "-k", "2", home=seed_settings.home)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("[1] ") and "Lukashenka" in result.stdout
+
+
+def test_errors_are_one_clear_line(tmp_path, seed_settings):
+    empty = _newsdesk("ask", "  ", home=seed_settings.home)
+    missing = _newsdesk("ask", "What happened?", home=tmp_path / "none")
+    for result in (empty, missing):
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+    assert "question is empty" in empty.stderr
+    assert "newsdesk ingest" in missing.stderr
+
+
+def test_ingest_reports_skipped_files_and_exits_1(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.txt").write_text((SEEDS / "000_99e8b240e118b51d.txt").read_text())
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\x00\x00binary")
+    result = _newsdesk("ingest", str(folder), "--quiet", home=tmp_path / "idx")
+    assert result.returncode == 1
+    assert "bad.txt: binary file" in result.stderr
+    assert "1 new" in result.stdout and "1 skipped" in result.stdout
+    assert "Traceback" not in result.stderr

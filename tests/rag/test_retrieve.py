@@ -1,0 +1,75 @@
+import pytest
+
+from index.errors import BadInputError, IndexMissingError, ModelMismatchError
+from index.settings import Settings
+from rag import Retriever
+
+
+@pytest.fixture(scope="module")
+def retriever(seed_settings, embedder):
+    return Retriever.open(settings=seed_settings, embedder=embedder)
+
+
+def test_number_question_finds_the_passage(retriever):
+    passages = retriever.retrieve("How much of the Kursk territory had Russia regained?", k=3)
+    assert "86%" in passages[0].text
+    assert passages[0].doc_id == "000_99e8b240e118b51d"
+    assert passages[0].similarity > 0.4
+
+
+def test_passages_carry_offsets_and_metadata(retriever):
+    for passage in retriever.retrieve("Lukashenka Belarus", k=5):
+        document = retriever.store.document(passage.doc_id)
+        assert document.text[passage.start:passage.end] == passage.text
+        assert passage.source.endswith(f"{passage.doc_id}.txt")
+    assert len(retriever.retrieve("cease-fire", k=7)) == 7
+
+
+def test_filters_by_article_and_date(retriever):
+    only_first = retriever.retrieve("Putin", k=5, sources=["000_99e8b240e118b51d"])
+    assert only_first and {p.doc_id for p in only_first} == {"000_99e8b240e118b51d"}
+    dated = retriever.retrieve("Putin", k=5, since="2025-03-01")
+    assert dated and {p.doc_id for p in dated} == {"001_ca5ecb444059c4d2"}
+    assert retriever.retrieve("Putin", k=5, until="2025-03-01") == []
+    with pytest.raises(BadInputError, match="YYYY-MM-DD"):
+        retriever.retrieve("Putin", since="last week")
+
+
+def test_lexical_and_dense_stages_can_be_switched(retriever, seed_settings, embedder):
+    from rag import RetrievalConfig
+
+    dense = Retriever.open(settings=seed_settings, embedder=embedder,
+                           config=RetrievalConfig(lexical=False))
+    lexical = Retriever.open(settings=seed_settings, embedder=embedder,
+                             config=RetrievalConfig(dense=False))
+    # A bare rare name: BM25 finds it, the embedding alone does not, the hybrid keeps it.
+    assert "Gerasimov" in lexical.retrieve("Gerasimov", k=1)[0].text
+    assert "Gerasimov" not in dense.retrieve("Gerasimov", k=1)[0].text
+    assert any("Gerasimov" in p.text for p in retriever.retrieve("Gerasimov", k=2))
+    assert lexical.retrieve("zzzz qqqq", k=3) == []
+
+
+def test_llama_index_adapter_returns_the_same_passages(retriever):
+    query = "What did Zelensky post on X?"
+    nodes = retriever.as_llama_index(k=4).retrieve(query)
+    passages = retriever.retrieve(query, k=4)
+    assert [n.node.node_id for n in nodes] == [p.chunk_id for p in passages]
+    assert nodes[0].node.get_content() == passages[0].text
+    assert nodes[0].node.metadata["doc_id"] == passages[0].doc_id
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 4001])
+def test_bad_queries_are_refused(retriever, query):
+    with pytest.raises(BadInputError):
+        retriever.retrieve(query)
+
+
+def test_missing_index_says_how_to_make_one(tmp_path):
+    with pytest.raises(IndexMissingError, match="newsdesk ingest"):
+        Retriever.open(home=tmp_path / "nothing")
+
+
+def test_index_built_with_another_model_is_refused(seed_settings):
+    other = Settings(home=seed_settings.home, embed_model="/models/another")
+    with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2"):
+        Retriever.open(settings=other)
