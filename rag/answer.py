@@ -35,8 +35,8 @@ _NUMBER = re.compile(r"(?:about |around |nearly |almost |over |more than )?\d[\d
 _SEVERAL = re.compile(r"^\s*(what|which)\s+(are|were)\b|^\s*(what|which)\s+\w+s\b|\blist\b"
                       r"|\b(conditions|reasons|demands|issues|questions|steps|points|ways)\b", re.I)
 _SAY_QUESTION = re.compile(r"\b(say|said|says|think|argue|warn|tell|told|according)\b", re.I)
-_SPEECH = re.compile(r"\b(said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
-                     r"points out|asks|asked|wrote|added|adding)\b", re.I)
+_SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
+                     r"points|asks|asked|wrote|added|adding", re.I)
 _DATE = re.compile(r"\b(?:on |last |this |next )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
                    r"Saturday|Sunday|January|February|March|April|May|June|July|August|September|"
                    r"October|November|December|\d{4})(?: \d{1,2}(?:, \d{4})?)?", re.I)
@@ -111,7 +111,7 @@ class ExtractiveAnswerer:
             (coverage < self.config.min_coverage or unknown) and best < self.config.on_topic
         ):
             return _refusal(question, passages, unknown)
-        chosen = self._choose(scores, vectors, _asks_for_several(question))
+        chosen = self._choose(sentences, scores, vectors, asks_for_several(question))
         return _compose(question, [sentences[i] for i in chosen], terms)
 
     def _scores(self, question: str, context: str, sentences: list[_Sentence],
@@ -124,23 +124,28 @@ class ExtractiveAnswerer:
         words = np.array([_overlap(terms, s.text) for s in sentences])
         bonus = np.array([_type_bonus(question, s.text, terms) for s in sentences])
         scores = meaning + self.config.word_weight * words + bonus
-        if _asks_for_several(question):
+        if asks_for_several(question):
             scores = _carry_forward(sentences, scores, self.config.carry)
         return scores, mine
 
-    def _choose(self, scores: np.ndarray, vectors: np.ndarray, several: bool) -> list[int]:
+    def _choose(self, sentences: list[_Sentence], scores: np.ndarray, vectors: np.ndarray,
+                several: bool) -> list[int]:
         """Best sentences within the margin, skipping ones that repeat a chosen one."""
         config = self.config
         most = config.max_list_sentences if several else config.max_sentences
         order = np.argsort(-scores)
         floor = scores[order[0]] - (config.list_margin if several else config.margin)
         chosen: list[int] = []
+        said: set[str] = set()
         for i in order:
             if scores[i] < floor or len(chosen) >= most:
                 break
-            similar = [float(vectors[i] @ vectors[j]) for j in chosen]
-            if all(s < self.config.redundancy for s in similar):
+            words = content_terms(sentences[i].text)
+            similar = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+            # A close paraphrase is a repeat unless it also brings words of its own.
+            if similar < config.redundancy or len(words - said) > len(words) / 2:
                 chosen.append(int(i))
+                said |= words
         return chosen
 
 
@@ -188,7 +193,7 @@ def _carry_forward(sentences: list[_Sentence], scores: np.ndarray, carry: float)
     return carried
 
 
-def _asks_for_several(question: str) -> bool:
+def asks_for_several(question: str) -> bool:
     """Whether the question asks for a list ("What conditions ...", "What are the ...")."""
     return bool(_SEVERAL.search(question))
 
@@ -232,10 +237,25 @@ def _coverage(terms: set[str], passages: list[Passage]) -> float:
 def _type_bonus(question: str, sentence: str, terms: set[str]) -> float:
     """A little extra for a sentence that holds the kind of thing asked for."""
     bonus = 0.08 if short_answer(question, sentence, terms) else 0.0
-    if _SAY_QUESTION.search(question) and _SPEECH.search(sentence):
-        named = [t for t in terms if t[:1].isalpha() and t[:6] in sentence.lower()]
-        bonus += 0.1 if named else 0.0
+    asks_speech = _SAY_QUESTION.search(question) or asks_for_several(question)
+    if asks_speech and _speaker_among(_names(question), sentence):
+        bonus += 0.15
     return bonus
+
+
+def _names(question: str) -> set[str]:
+    """Capitalised words after the first: the people and places a question names."""
+    return {w.lower() for w in _WORD.findall(question)[1:] if w[:1].isupper()}
+
+
+def _speaker_among(terms: set[str], sentence: str) -> bool:
+    """Whether one of `terms` names who speaks: within four words of a speech verb."""
+    words = [w.lower() for w in _WORD.findall(sentence)]
+    speech = [i for i, w in enumerate(words) if _SPEECH.fullmatch(w)]
+    named = [i for i, w in enumerate(words) if any(w.startswith(t[:6]) for t in terms)]
+    if not named:
+        return False
+    return any(abs(s - n) <= 4 for s in speech for n in named)
 
 
 def _compose(question: str, chosen: list[_Sentence], terms: set[str]) -> Answer:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index.errors import BadInputError
 from index.settings import Settings
-from rag.answer import AnswerConfig, ExtractiveAnswerer
+from rag.answer import AnswerConfig, ExtractiveAnswerer, asks_for_several
 from rag.retrieve import Filters, RetrievalConfig, Retriever, check_query
 from rag.types import Answer
 
@@ -88,7 +88,7 @@ class Assistant:
         Args:
             question: The question; at most 4,000 characters.
             history: Earlier turns, `[{"role": "user" | "assistant", "content": str}]`.
-            k: Passages to read (default 8).
+            k: Passages to read (default 8; 12 for questions that ask for a list).
             sources: Only these articles (doc_id or source path).
             since: Only articles dated on or after this day (YYYY-MM-DD).
             until: Only articles dated on or before this day.
@@ -101,7 +101,8 @@ class Assistant:
         started = time.perf_counter()
         context = condense(question, history)
         query = f"{question} {context}".strip()
-        passages = self.retriever.search(query, k or self.k, filters)
+        wide = asks_for_several(question)
+        passages = self.retriever.search(query, k or (self.k * 3 // 2 if wide else self.k), filters)
         passages = self.retriever.with_following(passages, _FOLLOWING)
         retrieved = time.perf_counter()
         answer = self.answerer.answer(question, passages, context)
