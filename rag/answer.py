@@ -103,7 +103,8 @@ class ExtractiveAnswerer:
         if not sentences:
             return _refusal(question, passages)
         terms = content_terms(question)
-        scores, vectors = self._scores(question, context, sentences, terms)
+        several = asks_for_several(question)
+        scores, vectors = self._scores(question, context, sentences, terms, several)
         best = float(scores.max())
         coverage = _coverage(terms | content_terms(context), passages)
         unknown = self.unknown_words(terms)
@@ -111,20 +112,21 @@ class ExtractiveAnswerer:
             (coverage < self.config.min_coverage or unknown) and best < self.config.on_topic
         ):
             return _refusal(question, passages, unknown)
-        chosen = self._choose(sentences, scores, vectors, asks_for_several(question))
+        chosen = self._choose(sentences, scores, vectors, several)
         return _compose(question, [sentences[i] for i in chosen], terms)
 
     def _scores(self, question: str, context: str, sentences: list[_Sentence],
-                terms: set[str]) -> tuple[np.ndarray, np.ndarray]:
+                terms: set[str], several: bool) -> tuple[np.ndarray, np.ndarray]:
         """Each sentence's score, and its vector."""
         queries = [question, f"{question} {context}"] if context else [question]
         vectors = self.embedder.embed(queries + [s.text for s in sentences])
         mine = vectors[len(queries):]
         meaning = (mine @ vectors[: len(queries)].T).max(axis=1)
         words = np.array([_overlap(terms, s.text) for s in sentences])
-        bonus = np.array([_type_bonus(question, s.text, terms) for s in sentences])
+        speakers = _names(question) if several or _SAY_QUESTION.search(question) else set()
+        bonus = np.array([_type_bonus(question, s.text, terms, speakers) for s in sentences])
         scores = meaning + self.config.word_weight * words + bonus
-        if asks_for_several(question):
+        if several:
             scores = _carry_forward(sentences, scores, self.config.carry)
         return scores, mine
 
@@ -234,11 +236,13 @@ def _coverage(terms: set[str], passages: list[Passage]) -> float:
     return _overlap(terms, " ".join(p.text for p in passages))
 
 
-def _type_bonus(question: str, sentence: str, terms: set[str]) -> float:
-    """A little extra for a sentence that holds the kind of thing asked for."""
+def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str]) -> float:
+    """A little extra for a sentence that holds the kind of thing asked for.
+
+    `speakers` are the people whose words the question asks for; empty when it asks none.
+    """
     bonus = 0.08 if short_answer(question, sentence, terms) else 0.0
-    asks_speech = _SAY_QUESTION.search(question) or asks_for_several(question)
-    if asks_speech and _speaker_among(_names(question), sentence):
+    if speakers and _speaker_among(speakers, sentence):
         bonus += 0.15
     return bonus
 
@@ -253,8 +257,6 @@ def _speaker_among(terms: set[str], sentence: str) -> bool:
     words = [w.lower() for w in _WORD.findall(sentence)]
     speech = [i for i, w in enumerate(words) if _SPEECH.fullmatch(w)]
     named = [i for i, w in enumerate(words) if any(w.startswith(t[:6]) for t in terms)]
-    if not named:
-        return False
     return any(abs(s - n) <= 4 for s in speech for n in named)
 
 

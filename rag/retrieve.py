@@ -200,9 +200,10 @@ class Retriever:
         return NewsdeskRetriever(self, k=k, filters=filters)
 
     def _dense(self, vector: np.ndarray, filters: Filters) -> list[str]:
-        n = min(self.config.candidates, max(self.store.chunks.count(), 1))
+        # Chroma returns fewer than n_results when the collection is smaller: no count needed.
         found = self.store.chunks.query(
-            query_embeddings=[vector.tolist()], n_results=n, where=filters.chroma_where(),
+            query_embeddings=[vector.tolist()], n_results=self.config.candidates,
+            where=filters.chroma_where(),
             include=[],
         )
         return found["ids"][0]
