@@ -9,7 +9,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run test lint clean
+.PHONY: setup run browser test lint clean
 
 setup: $(VENV)/.installed
 
@@ -23,9 +23,13 @@ $(VENV)/.installed: pyproject.toml
 
 run: setup
 	$(VENV)/bin/newsdesk ingest seeds/
-	@echo "The chat is not built yet (issue 4); try: $(VENV)/bin/newsdesk ask 'What conditions did Putin set?'"
+	$(VENV)/bin/newsdesk serve
 
-test: setup
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 

@@ -19,12 +19,14 @@ from index.settings import Settings
 from rag.answer import AnswerConfig, ExtractiveAnswerer
 from rag.assistant import Assistant
 from rag.fusion import reciprocal_rank_fusion
+from rag.llm import LLMAnswerer, LLMSettings
 from rag.retrieve import Filters, RetrievalConfig, Retriever
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, AnswerSentence, Citation, Passage
 
 __all__ = [
     "Answer",
     "AnswerConfig",
+    "AnswerSentence",
     "Assistant",
     "BackendUnreachableError",
     "BadInputError",
@@ -32,6 +34,8 @@ __all__ = [
     "ExtractiveAnswerer",
     "Filters",
     "IndexMissingError",
+    "LLMAnswerer",
+    "LLMSettings",
     "ModelMismatchError",
     "NewsdeskError",
     "Passage",

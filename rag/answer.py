@@ -18,13 +18,15 @@ import numpy as np
 from index.chunk import sentence_spans
 from index.embed import Embedder
 from index.english import stopwords
-from rag.types import Answer, Citation, Passage
+from rag.types import Answer, AnswerSentence, Citation, Passage
 
 _WORD = re.compile(r"[\w’']+")
+_POSSESSIVE = re.compile(r"[’']s$")
 # Words that say what kind of answer is wanted, not what it is about.
 _QUESTION_WORDS = frozenset("""
     what which who whom whose when where why how much many did does do said say says tell told
-    according article articles mention mentioned report reported""".split())
+    according article articles mention mentioned report reported long much many percentage percent
+    describe described really author writer""".split())
 _NUMBER_QUESTION = re.compile(r"^\s*(how (much|many|long|far|big|large|old)|what (percentage|"
                               r"percent|share|proportion|number|fraction))\b", re.I)
 _DATE_QUESTION = re.compile(r"^\s*(when|what (day|date|year|month|time))\b", re.I)
@@ -39,7 +41,7 @@ _SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argue
                      r"points|asks|asked|wrote|added|adding", re.I)
 _DATE = re.compile(r"\b(?:on |last |this |next )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
                    r"Saturday|Sunday|January|February|March|April|May|June|July|August|September|"
-                   r"October|November|December|\d{4})(?: \d{1,2}(?:, \d{4})?)?", re.I)
+                   r"October|November|December|\d{4})(?: \d{1,2}(?!\d)(?:, \d{4})?| \d{4})?", re.I)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class AnswerConfig:
     list_margin: float = 0.2
     min_score: float = 0.42
     min_coverage: float = 0.5
-    on_topic: float = 0.55
+    on_topic: float = 0.7
     redundancy: float = 0.8
     word_weight: float = 0.3
     carry: float = 0.92
@@ -99,7 +101,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Answer:
         """Answer `question` from `passages`; `context` is earlier conversation, if any."""
-        sentences = _sentences(passages)
+        sentences = passage_sentences(passages)
         if not sentences:
             return _refusal(question, passages)
         terms = content_terms(question)
@@ -153,7 +155,7 @@ class ExtractiveAnswerer:
 
 def content_terms(text: str) -> set[str]:
     """The lower-cased words of `text` that carry its topic."""
-    words = {w.strip("’'").lower() for w in _WORD.findall(text)}
+    words = {_POSSESSIVE.sub("", w.strip("’'").lower()) for w in _WORD.findall(text)}
     return {w for w in words if w and w not in stopwords() and w not in _QUESTION_WORDS}
 
 
@@ -200,7 +202,7 @@ def asks_for_several(question: str) -> bool:
     return bool(_SEVERAL.search(question))
 
 
-def _sentences(passages: list[Passage]) -> list[_Sentence]:
+def passage_sentences(passages: list[Passage]) -> list[_Sentence]:
     """Distinct sentences of the passages that can stand alone in an answer."""
     seen: set[tuple[str, int]] = set()
     found: list[_Sentence] = []
@@ -279,7 +281,8 @@ def _compose(question: str, chosen: list[_Sentence], terms: set[str]) -> Answer:
         n = next(c.n for c in citations if c.start <= chosen[0].start < c.end
                  and c.doc_id == chosen[0].passage.doc_id)
         lines.insert(0, f"{direct[0].upper()}{direct[1:]} [{n}].")
-    return Answer(question=question, text="\n\n".join(lines), refused=False, citations=citations)
+    return Answer(question=question, text="\n\n".join(lines), refused=False, citations=citations,
+                  sentences=[AnswerSentence(c.quote, [c.n]) for c in citations])
 
 
 def _merge_neighbours(ordered: list[_Sentence]) -> list[_Sentence]:

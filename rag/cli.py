@@ -68,12 +68,44 @@ def _parser() -> argparse.ArgumentParser:
                                                               "(doc_id or path); repeatable")
         command.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
         command.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+        if name == "ask":
+            add_llm_options(command)
         command.set_defaults(run=_ask if name == "ask" else _retrieve)
 
     status = commands.add_parser("status", help="what the index holds and how it was built")
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(run=_status)
+
+    serve = commands.add_parser("serve", help="start the chat in the browser (also: python app.py)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: "
+                                                         "this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--auth", help="require a login, USER:PASSWORD (or NEWSDESK_AUTH)")
+    serve.add_argument("--no-mcp", action="store_true", help="do not serve the MCP tools")
+    add_llm_options(serve)
+    serve.set_defaults(run=_serve)
+
+    from evals.cli import add_parser as add_eval
+
+    add_eval(commands)
     return parser
+
+
+def add_llm_options(parser: argparse.ArgumentParser) -> None:
+    """--llm, --llm-url, --llm-model, --llm-timeout (the API key comes from NEWSDESK_LLM_API_KEY)."""
+    parser.add_argument("--llm", choices=("extractive", "openai-like", "ollama"),
+                        help="who writes answers (default extractive, or NEWSDESK_LLM)")
+    parser.add_argument("--llm-url", help="model server, e.g. http://127.0.0.1:8000/v1 "
+                                          "(or NEWSDESK_LLM_URL)")
+    parser.add_argument("--llm-model", help="model name on that server (or NEWSDESK_LLM_MODEL)")
+    parser.add_argument("--llm-timeout", type=float, help="seconds before falling back to the "
+                                                          "extractive answer (default 60)")
+
+
+def llm_settings(args):
+    from rag.llm import LLMSettings
+
+    return LLMSettings.load(args.llm, args.llm_url, args.llm_model, args.llm_timeout)
 
 
 def _settings(args):
@@ -114,14 +146,23 @@ def _retrieve(args) -> int:
 
 def _ask(args) -> int:
     from rag.assistant import Assistant
+    from rag.types import Answer
 
-    assistant = Assistant.open(settings=_settings(args))
-    answer = assistant.ask(args.question, k=args.k, sources=args.source, since=args.since,
-                           until=args.until)
+    assistant = Assistant.open(settings=_settings(args), llm=llm_settings(args))
+    events = assistant.stream(args.question, k=args.k, sources=args.source, since=args.since,
+                              until=args.until)
+    answer = None
+    for event in events:
+        if isinstance(event, Answer):
+            answer = event
+        elif not args.json:
+            print(event, end="", flush=True)  # the answer as it is written
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
-    print(answer.text)
+    print()
+    if answer.answerer != "extractive" and not answer.refused:
+        print(f"\nChecked against the sources:\n{answer.text}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
@@ -146,6 +187,20 @@ def _status(args) -> int:
     else:
         print(f"{documents} articles, {chunks} chunks at {where}; model {manifest.model} "
               f"({manifest.dimension} dims), chunks of up to {manifest.chunk_tokens} word pieces")
+    return 0
+
+
+def _serve(args) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # app.py beside rag/
+    import app
+
+    try:
+        app.serve(_settings(args), args.host, args.port, args.auth, mcp=not args.no_mcp,
+                  llm=llm_settings(args))
+    except OSError as error:
+        print(f"newsdesk: cannot serve on {args.host}:{args.port} ({error}); pick another --port.",
+              file=sys.stderr)
+        return EXIT_ERROR
     return 0
 
 

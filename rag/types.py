@@ -47,10 +47,24 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer, the citations behind it, and whether they support it."""
+
+    text: str
+    citations: list[int]
+    supported: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer with its citations; `refused` when the articles do not hold the answer.
 
-    `related` lists the closest passages when the answer is refused.
+    `related` lists the closest passages when the answer is refused. `sentences` says which
+    citations back each sentence and whether they support it; `answerer` names who wrote it
+    ("extractive", or the LLM); `notice` tells of a fallback (an LLM that failed).
     """
 
     question: str
@@ -59,6 +73,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     related: list[Passage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    answerer: str = "extractive"
+    notice: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -67,5 +84,8 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
             "related": [p.to_dict() for p in self.related],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "answerer": self.answerer,
+            "notice": self.notice,
             "timings_ms": self.timings_ms,
         }

@@ -4,8 +4,9 @@ from rag import reciprocal_rank_fusion
 
 def test_public_api_is_pinned():
     assert rag.__all__ == [
-        "Answer", "AnswerConfig", "Assistant", "BackendUnreachableError", "BadInputError",
-        "Citation", "ExtractiveAnswerer", "Filters", "IndexMissingError", "ModelMismatchError",
+        "Answer", "AnswerConfig", "AnswerSentence", "Assistant", "BackendUnreachableError",
+        "BadInputError", "Citation", "ExtractiveAnswerer", "Filters", "IndexMissingError",
+        "LLMAnswerer", "LLMSettings", "ModelMismatchError",
         "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
         "reciprocal_rank_fusion",
     ]

@@ -1,0 +1,77 @@
+"""The configurations the evals compare, and the indexes they read.
+
+A `System` is one way of retrieving: chunk size, which retrieval stages run, and how many
+passages the answerer reads. Each corpus is ingested once per chunk size under
+`.newsdesk/evals/` and reused (ingest is incremental, so a rerun only checks hashes).
+The stock llama-index pipeline is the reference everyone would start from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from index.embed import Embedder
+from index.ingest import ingest
+from index.settings import Settings
+from rag.answer import AnswerConfig, ExtractiveAnswerer
+from rag.assistant import Assistant
+from rag.retrieve import RetrievalConfig, Retriever
+
+EVAL_HOME = Path(".newsdesk/evals")
+
+
+@dataclass(frozen=True)
+class System:
+    """One retrieval configuration under test."""
+
+    name: str
+    chunk_tokens: int = Settings.chunk_tokens
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    stock: bool = False  # the stock llama-index pipeline instead of newsdesk
+
+
+DEFAULT = System("newsdesk (default)")
+SYSTEMS = {
+    "default": DEFAULT,
+    "dense": System("dense only", retrieval=RetrievalConfig(lexical=False)),
+    "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
+    "hybrid-0.3": System("hybrid, BM25 weight 0.3", retrieval=RetrievalConfig(lexical_weight=0.3)),
+    "hybrid-1.0": System("hybrid, BM25 weight 1.0", retrieval=RetrievalConfig(lexical_weight=1.0)),
+    "chunks-200": System("chunks of 200", chunk_tokens=200),
+    "chunks-200-dense": System("chunks of 200, dense only", chunk_tokens=200,
+                               retrieval=RetrievalConfig(lexical=False)),
+    "stock": System("stock llama-index (SentenceSplitter 1024, dense)", stock=True),
+}
+
+
+def pick(names: list[str] | None) -> list[System]:
+    """The systems named on the command line (all when none)."""
+    from index.errors import BadInputError
+
+    unknown = [n for n in names or [] if n not in SYSTEMS]
+    if unknown:
+        raise BadInputError(f"Unknown system {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}.")
+    return [SYSTEMS[n] for n in names] if names else list(SYSTEMS.values())
+
+
+def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedder,
+               progress: bool = True) -> Settings:
+    """Settings of an index of `paths` built with `system`'s chunk size (built when needed)."""
+    settings = Settings(home=EVAL_HOME / f"{corpus}-c{system.chunk_tokens}",
+                        chunk_tokens=system.chunk_tokens)
+    report = ingest(paths, settings, prune=True, progress=progress, embedder=embedder)
+    if report.problems:
+        raise RuntimeError(f"{len(report.problems)} problems ingesting {corpus}: {report.problems[0]}")
+    return settings
+
+
+def open_assistant(settings: Settings, system: System, embedder: Embedder) -> Assistant:
+    retriever = Retriever.open(settings=settings, config=system.retrieval, embedder=embedder)
+    answerer = ExtractiveAnswerer(embedder, AnswerConfig(), retriever.lexical.unknown_words)
+    return Assistant(retriever, answerer)
+
+
+def wide(system: System, candidates: int = 100) -> System:
+    """`system` with more candidates per stage, for document-level rankings 10 deep."""
+    return replace(system, retrieval=replace(system.retrieval, candidates=candidates))

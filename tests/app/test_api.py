@@ -1,0 +1,88 @@
+"""The app's named endpoints through gradio_client and MCP, its login, and its address."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.app.conftest import start_server, stop
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def test_ask_endpoint_returns_the_cli_json_shape(client):
+    result = client.predict("How much of the Kursk territory had Russia regained?", 8, [], "", "",
+                            api_name="/ask")
+    assert set(result) >= {"question", "answer", "refused", "citations", "timings_ms"}
+    assert result["refused"] is False and "86%" in result["answer"]
+    citation = result["citations"][0]
+    assert set(citation) == {"n", "doc_id", "source", "title", "date", "quote", "start", "end", "score"}
+
+
+def test_retrieve_endpoint_returns_passages(client):
+    result = client.predict("Gerasimov Kursk", 3, api_name="/retrieve")
+    assert result["query"] == "Gerasimov Kursk" and len(result["passages"]) == 3
+    assert all({"doc_id", "text", "start", "end", "score"} <= set(p) for p in result["passages"])
+
+
+def test_endpoint_errors_are_clear(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("", 8, [], "", "", api_name="/ask")
+
+
+def test_only_ask_and_retrieve_are_public(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/ask", "/retrieve"}
+
+
+def test_mcp_server_lists_and_calls_the_tools(app_url):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def session_calls():
+        async with streamable_http_client(f"{app_url}/gradio_api/mcp/") as (read, write, _), \
+                ClientSession(read, write) as session:
+            await session.initialize()
+            tools = await session.list_tools()
+            result = await session.call_tool(
+                next(t.name for t in tools.tools if t.name.endswith("retrieve")),
+                {"query": "Gerasimov Kursk", "k": 2})
+            return [t.name for t in tools.tools], result
+
+    names, result = asyncio.run(session_calls())
+    assert any(n.endswith("ask") for n in names) and any(n.endswith("retrieve") for n in names)
+    assert len(names) == 2
+    text = result.content[0].text
+    assert not result.isError and "Gerasimov" in text and text.count("'doc_id'") + text.count('"doc_id"') == 2
+
+
+def test_login_is_required_when_auth_is_set(app_home):
+    from gradio_client import Client
+
+    process, url = start_server(app_home, "--auth", "reader:s3cret", "--no-mcp")
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - the client raises different errors by version
+            Client(url, verbose=False)
+        client = Client(url, auth=("reader", "s3cret"), verbose=False)
+        assert client.predict("Gerasimov", 1, api_name="/retrieve")["passages"]
+    finally:
+        stop(process)
+
+
+def test_server_listens_on_loopback_only(app_url):
+    import socket
+
+    port = int(app_url.rsplit(":", 1)[1])
+    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)} - {"127.0.0.1"}
+    for address in addresses:
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            assert sock.connect_ex((address, port)) != 0, f"reachable on {address}"
