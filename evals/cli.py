@@ -23,6 +23,25 @@ def add_parser(commands) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
 
+    bench = commands.add_parser("bench", help="measure ingest and query speed, memory, scaling")
+    bench.add_argument("--data", type=Path, default=DATA["realtimeqa"], help="RealTimeQA folder")
+    bench.add_argument("--ingest-documents", type=int, default=300,
+                       help="documents of the corpus to time ingest on (0: all 2,229; ~15 min)")
+    bench.add_argument("--scale-chunks", type=int, default=100_000, help="size of the scaled corpus")
+    bench.add_argument("--clients", type=int, default=8, help="concurrent askers")
+    bench.add_argument("--limit", type=int, help="only the first N questions")
+    bench.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    bench.set_defaults(run=run_bench)
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    from evals import bench, realtimeqa
+
+    realtimeqa.load_questions(args.data)  # a clear error for a wrong folder
+    bench.main(args.data, args.ingest_documents or None, args.scale_chunks, args.clients, args.limit,
+               args.reports)
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     from evals import realtimeqa, report, rgb, seeds

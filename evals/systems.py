@@ -36,11 +36,11 @@ SYSTEMS = {
     "default": DEFAULT,
     "dense": System("dense only", retrieval=RetrievalConfig(lexical=False)),
     "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
-    "hybrid-0.3": System("hybrid, BM25 weight 0.3", retrieval=RetrievalConfig(lexical_weight=0.3)),
-    "hybrid-1.0": System("hybrid, BM25 weight 1.0", retrieval=RetrievalConfig(lexical_weight=1.0)),
+    "bm25-0.5": System("BM25 weight 0.5", retrieval=RetrievalConfig(lexical_weight=0.5)),
+    "no-lead": System("no lead prior", retrieval=RetrievalConfig(lead_prior=0.0)),
+    "no-lead-bm25-0.5": System("no lead prior, BM25 weight 0.5 (session 1 default)",
+                               retrieval=RetrievalConfig(lead_prior=0.0, lexical_weight=0.5)),
     "chunks-200": System("chunks of 200", chunk_tokens=200),
-    "chunks-200-dense": System("chunks of 200, dense only", chunk_tokens=200,
-                               retrieval=RetrievalConfig(lexical=False)),
     "stock": System("stock llama-index (SentenceSplitter 1024, dense)", stock=True),
 }
 

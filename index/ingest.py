@@ -11,6 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,7 +107,8 @@ def ingest(
     for doc_id in gone:
         store.remove(doc_id)
     report.removed = len(gone)
-    report.chunks = _write(store, todo, hashes, embedder, settings, progress)
+    report.chunks = _write(store, todo, hashes, embedder, settings, progress,
+                           new={d.doc_id for d in todo if d.doc_id not in stored})
     refresh_lexical(store, settings)
     report.seconds = time.perf_counter() - started
     return report
@@ -161,7 +163,7 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
 
 
 def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
-           settings: Settings, progress: bool) -> int:
+           settings: Settings, progress: bool, new: set[str] = frozenset()) -> int:
     """Chunk, embed and store `todo`; returns the number of chunks written."""
     if not todo:
         return 0
@@ -174,16 +176,29 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
     ]
     total = sum(len(chunks) for _, chunks in chunked)
     bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress)
-    for group in _groups(chunked):
-        vectors = embedder.embed([c.text for _, chunks in group for c in chunks])
-        offset = 0
-        for document, chunks in group:
-            store.write(document, hashes[document.doc_id], chunks,
-                        vectors[offset : offset + len(chunks)])
-            offset += len(chunks)
-        bar.update(offset)
+    # Chroma writes one group while the model encodes the next: the encoder never waits on I/O.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for group in _groups(chunked):
+            vectors = embedder.embed([c.text for _, chunks in group for c in chunks])
+            items, offset = [], 0
+            for document, chunks in group:
+                items.append((document, hashes[document.doc_id], chunks,
+                              vectors[offset : offset + len(chunks)]))
+                offset += len(chunks)
+            if pending is not None:
+                bar.update(pending.result())
+            pending = writer.submit(_write_group, store, items, new)
+        if pending is not None:
+            bar.update(pending.result())
     bar.close()
     return total
+
+
+def _write_group(store: Store, items: list, new: set[str]) -> int:
+    """Write one group; returns its number of chunks, for the progress bar."""
+    store.write_many(items, new)
+    return sum(len(chunks) for _, _, chunks, _ in items)
 
 
 def _groups(chunked: list[tuple[Document, list[Chunk]]]):

@@ -203,29 +203,31 @@ class Store:
 
     def write(self, document: Document, hash: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Replace a document's chunks, then record the document (the commit point)."""
-        if chunks:
+        self.write_many([(document, hash, chunks, vectors)])
+
+    def write_many(self, items: list[tuple[Document, str, list[Chunk], np.ndarray]],
+                   new: set[str] = frozenset()) -> None:
+        """`write` for several documents in three calls: their chunks, stale chunks, their records.
+
+        Documents in `new` were never stored, so they have no stale chunks to delete.
+        """
+        chunked = [(d, h, c) for d, h, chunks, _ in items for c in chunks]
+        if chunked:
             self.chunks.upsert(
-                ids=[chunk_id(document.doc_id, hash, c.number) for c in chunks],
-                embeddings=vectors,
-                documents=[c.text for c in chunks],
-                metadatas=[_chunk_metadata(document, hash, c) for c in chunks],
+                ids=[chunk_id(d.doc_id, h, c.number) for d, h, c in chunked],
+                embeddings=np.concatenate([v for *_, chunks, v in items if len(chunks)]),
+                documents=[c.text for _, _, c in chunked],
+                metadatas=[_chunk_metadata(d, h, c) for d, h, c in chunked],
             )
-        self.chunks.delete(where={"$and": [{"doc_id": document.doc_id}, {"hash": {"$ne": hash}}]})
+        for document, hash, _, _ in items:
+            if document.doc_id not in new:
+                self.chunks.delete(where={"$and": [{"doc_id": document.doc_id}, {"hash": {"$ne": hash}}]})
         self.documents.upsert(
-            ids=[document.doc_id],
-            embeddings=[[1.0]],
-            documents=[document.text],
-            metadatas=[
-                {
-                    "doc_id": document.doc_id,
-                    "source": document.source,
-                    "title": document.title,
-                    "date": document.date,
-                    "url": document.url,
-                    "hash": hash,
-                    "chunks": len(chunks),
-                }
-            ],
+            ids=[d.doc_id for d, *_ in items],
+            embeddings=[[1.0]] * len(items),
+            documents=[d.text for d, *_ in items],
+            metadatas=[{"doc_id": d.doc_id, "source": d.source, "title": d.title, "date": d.date,
+                        "url": d.url, "hash": h, "chunks": len(chunks)} for d, h, chunks, _ in items],
         )
 
     def remove(self, doc_id: str) -> None:

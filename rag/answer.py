@@ -246,6 +246,8 @@ def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str
     bonus = 0.08 if short_answer(question, sentence, terms) else 0.0
     if speakers and _speaker_among(speakers, sentence):
         bonus += 0.15
+    elif speakers and _someone_else_speaks(sentence):
+        bonus -= 0.15  # "... Zelenskyy's removal," Ian tells us: Ian's words, not Zelensky's
     return bonus
 
 
@@ -260,6 +262,17 @@ def _speaker_among(terms: set[str], sentence: str) -> bool:
     speech = [i for i, w in enumerate(words) if _SPEECH.fullmatch(w)]
     named = [i for i, w in enumerate(words) if any(w.startswith(t[:6]) for t in terms)]
     return any(abs(s - n) <= 4 for s in speech for n in named)
+
+
+def _someone_else_speaks(sentence: str) -> bool:
+    """Whether a named person is right beside a speech verb ("Ian tells", "says Hanna")."""
+    words = _WORD.findall(sentence)
+    for i, word in enumerate(words):
+        if _SPEECH.fullmatch(word.lower()):
+            near = words[max(0, i - 1):i] + words[i + 1:i + 2]
+            if any(w[:1].isupper() and w.lower() not in stopwords() for w in near):
+                return True
+    return False
 
 
 def _compose(question: str, chosen: list[_Sentence], terms: set[str]) -> Answer:

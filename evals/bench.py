@@ -1,0 +1,403 @@
+"""Performance benchmark: ingest against the raw-encode floor and the stock pipeline, query
+latency at three corpus sizes, incremental ingest, cold start, memory, and a Chroma server
+under concurrent clients. Prints a table and writes JSON under `reports/`.
+
+Ingest runs in child processes so that each one's peak memory is its own. The 100,000-chunk
+corpus reuses the RealTimeQA chunks with perturbed copies of their embeddings: query scaling is
+measured without hours of encoding; ingest speed is measured on real text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from evals.metrics import percentiles
+from evals.report import REPORTS
+from index.embed import Embedder
+from index.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+EVAL_INDEX = Path(".newsdesk/evals/realtimeqa-c128")  # built by `newsdesk eval realtimeqa`
+
+def child_ingest(home: str, *paths: str) -> dict:
+    """In a child process: newsdesk's ingest, its time without the model load, its peak memory."""
+    import resource
+
+    from index.ingest import ingest
+
+    started = time.perf_counter()
+    embedder = Embedder()
+    embedder.embed(["warm up"])  # the model load is reported apart
+    loaded = time.perf_counter() - started
+    report = ingest([Path(p) for p in paths], Settings(home=Path(home)), progress=False,
+                    embedder=embedder)
+    return {"load_s": loaded, "ingest_s": report.seconds, "documents": report.new + report.changed,
+            "unchanged": report.unchanged, "chunks": report.chunks,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def child_stock(folder: str, *paths: str) -> dict:
+    """In a child process: the stock llama-index pipeline, and how much of the text it embeds."""
+    import resource
+
+    import chromadb
+    from llama_index.core import Document, StorageContext, VectorStoreIndex
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from evals.stock import load_documents
+    from index.embed import model_location
+
+    embed = HuggingFaceEmbedding(model_name=model_location("all-MiniLM-L6-v2"))
+    docs = [Document(text=d.text, id_=d.doc_id) for d in load_documents([Path(p) for p in paths])]
+    client = chromadb.PersistentClient(path=folder)
+    collection = client.get_or_create_collection("stock", embedding_function=None)
+    started = time.perf_counter()
+    VectorStoreIndex.from_documents(docs, embed_model=embed, storage_context=StorageContext.from_defaults(
+        vector_store=ChromaVectorStore(chroma_collection=collection)))
+    seconds = time.perf_counter() - started
+    nodes = collection.get(include=["documents"])["documents"]
+    tokenize = embed._model.tokenizer
+    # the model reads 256 word pieces, two of them special: the rest of a node is never embedded
+    embedded = sum(min(254, len(ids)) for ids in tokenize(nodes, add_special_tokens=False)["input_ids"])
+    total = sum(len(ids) for ids in tokenize([d.text for d in docs], add_special_tokens=False)["input_ids"])
+    return {"ingest_s": seconds, "documents": len(docs), "chunks": len(nodes),
+            "embedded_share": embedded / total,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+CHILDREN = {"child-ingest": child_ingest, "child-stock": child_stock}
+
+
+def _child(name: str, *args: str) -> dict:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+           "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "evals.bench", name, *args], env=env,
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def sample_corpus(data: Path, documents: int | None, folder: Path) -> Path:
+    """The RealTimeQA corpus, or `documents` lines spread over it, as a jsonl file to ingest."""
+    if not documents:
+        return data / "corpus.jsonl"
+    lines = (data / "corpus.jsonl").read_text().splitlines()
+    lines = lines[:: max(1, len(lines) // documents)][:documents]  # spread over the whole corpus
+    path = folder / f"realtimeqa-{documents}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder) -> dict:
+    """Ours (full, unchanged re-run, one added article), the floor, and the stock pipeline."""
+    from index.store import Store
+
+    home = work / f"home-{name}"
+    ours = _child("child-ingest", str(home), *map(str, paths))
+    again = _child("child-ingest", str(home), *map(str, paths))
+    extra = work / f"added-{name}.txt"
+    extra.write_text("Harbour bridge reopens\n\nThe Zindelport harbour bridge reopened on Monday after "
+                     "a repair that cost 42 million euros, the city engineer said.")
+    added = _child("child-ingest", str(home), *map(str, paths), str(extra))
+    store = Store.open(Settings(home=home))
+    texts = [text for _, text, _ in store.all_chunks()]
+    floor = _floor(embedder, texts)
+    stock = _child("child-stock", str(work / f"stock-{name}"), *map(str, paths))
+    return {
+        "corpus": name, "documents": ours["documents"], "chunks": ours["chunks"],
+        "ingest_s": round(ours["ingest_s"], 2), "model_load_s": round(ours["load_s"], 2),
+        "docs_per_s": round(ours["documents"] / ours["ingest_s"], 1),
+        "chunks_per_s": round(ours["chunks"] / ours["ingest_s"], 1),
+        "floor_s": round(floor, 2), "overhead_x": round(ours["ingest_s"] / floor, 3),
+        "ingest_peak_rss_mb": round(ours["peak_rss_mb"]),
+        "text_embedded_share": _coverage(store),
+        "reingest_unchanged_s": round(again["ingest_s"], 2),
+        "reingest_share": round(again["ingest_s"] / ours["ingest_s"], 4),
+        "add_one_article_s": round(added["ingest_s"], 2),
+        "stock_ingest_s": round(stock["ingest_s"], 2), "stock_chunks": stock["chunks"],
+        "stock_text_embedded_share": round(stock["embedded_share"], 3),
+        "stock_peak_rss_mb": round(stock["peak_rss_mb"]),
+        "stock_vs_ours_x": round(stock["ingest_s"] / ours["ingest_s"], 3),
+    }
+
+
+def _floor(embedder: Embedder, texts: list[str]) -> float:
+    """Seconds of raw `SentenceTransformer.encode` of the same chunk texts, same batch size."""
+    embedder.model.encode(texts[:64], batch_size=embedder.batch_size)  # warm
+    started = time.perf_counter()
+    embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)
+    return time.perf_counter() - started
+
+
+def _coverage(store) -> float:
+    """Share of the stored documents' characters that lie inside some chunk."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for _, _, meta in store.all_chunks():
+        spans.setdefault(meta["doc_id"], []).append((meta["start"], meta["end"]))
+    covered = total = 0
+    for document in store.stored_documents():
+        text = store.document(document.doc_id).text
+        total += len(text.strip())
+        end = 0
+        for start, stop in sorted(spans.get(document.doc_id, [])):
+            covered += max(0, stop - max(start, end))
+            end = max(end, stop)
+    return round(covered / total, 4) if total else 0.0
+
+
+def scaled_copy(source: Settings, target: Settings, chunks: int, seed: int = 0) -> int:
+    """Fill `target` with perturbed copies of `source`'s chunks until it holds `chunks` of them."""
+    from index.ingest import refresh_lexical
+    from index.store import Store
+
+    original = Store.open(source)
+    store = Store.create(target, original.manifest)
+    rows = list(_chunk_rows(original))
+    rng = np.random.default_rng(seed)
+    written, copy = 0, 0
+    while written < chunks:
+        for start in range(0, len(rows), 2000):
+            batch = rows[start:start + 2000][: chunks - written]
+            if not batch:
+                break
+            vectors = np.asarray([r[3] for r in batch], dtype=np.float32)
+            vectors += rng.normal(0, 0.02, vectors.shape).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            store.chunks.add(ids=[_copy_id(r[0], copy) for r in batch], documents=[r[1] for r in batch],
+                             metadatas=[{**r[2], "doc_id": f"{r[2]['doc_id']}~{copy}"} for r in batch],
+                             embeddings=vectors)
+            written += len(batch)
+        copy += 1
+    store.new_corpus_version()
+    refresh_lexical(store, target)
+    return written
+
+
+def _copy_id(chunk_id: str, copy: int) -> str:
+    doc, rest = chunk_id.split("::", 1)
+    return f"{doc}~{copy}::{rest}"
+
+
+def _chunk_rows(store):
+    offset = 0
+    while True:
+        got = store.chunks.get(include=["documents", "metadatas", "embeddings"], limit=2000,
+                               offset=offset)
+        if not got["ids"]:
+            return
+        yield from zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        offset += len(got["ids"])
+
+
+def measure_queries(name: str, settings: Settings, questions: list[str], embedder: Embedder) -> dict:
+    """Warm retrieve and ask latency over `questions`."""
+    from rag import Assistant
+
+    assistant = Assistant.open(settings=settings, embedder=embedder)
+    assistant.ask(questions[0])  # warm
+    retrieve, ask = [], []
+    for question in questions:
+        started = time.perf_counter()
+        assistant.retriever.retrieve(question, 5)
+        retrieve.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        assistant.ask(question)
+        ask.append((time.perf_counter() - started) * 1000)
+    documents, chunks = assistant.retriever.store.count()
+    r, a = percentiles(retrieve), percentiles(ask)
+    return {"corpus": name, "chunks": chunks, "retrieve_p50_ms": r["p50_ms"],
+            "retrieve_p95_ms": r["p95_ms"], "ask_p50_ms": a["p50_ms"], "ask_p95_ms": a["p95_ms"]}
+
+
+def measure_concurrency(settings: Settings, questions: list[str], embedder: Embedder,
+                        clients: int = 8) -> dict:
+    """Questions per second and p95 with `clients` threads asking at once."""
+    from rag import Assistant
+
+    assistants = [Assistant.open(settings=settings, embedder=embedder) for _ in range(clients)]
+    assistants[0].ask(questions[0])
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> None:
+        for question in questions[i::clients]:
+            started = time.perf_counter()
+            assistants[i].ask(question)
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(work, range(clients)))
+    seconds = time.perf_counter() - started
+    return {"clients": clients, "questions": len(latencies),
+            "questions_per_s": round(len(latencies) / seconds, 2), **percentiles(latencies)}
+
+
+def measure_cold_start(home: Path) -> dict:
+    """Seconds from starting `python app.py` to the first answer it serves, and its memory."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-mcp"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
+                break
+            except OSError:
+                if time.perf_counter() - started > 120 or process.poll() is not None:
+                    raise RuntimeError("the app did not start") from None
+                time.sleep(0.1)
+        listening = time.perf_counter() - started
+        _ask_over_http(url, "What did the quiz ask about Paris?")
+        first = time.perf_counter() - started
+        for question in ("Who won?", "What happened in Gaza?", "What did the Fed decide?"):
+            _ask_over_http(url, question)
+        rss = _rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return {"listening_s": round(listening, 2), "first_answer_s": round(first, 2),
+            "serving_rss_mb": rss}
+
+
+def _ask_over_http(url: str, question: str) -> dict:
+    """One call of the app's /ask endpoint through Gradio's HTTP API (no client library)."""
+    import urllib.request
+
+    body = json.dumps({"data": [question, 8, [], "", "", ""]}).encode()
+    request = urllib.request.Request(f"{url}/gradio_api/call/ask", body,
+                                     {"Content-Type": "application/json"})
+    event = json.loads(urllib.request.urlopen(request, timeout=120).read())["event_id"]
+    stream = urllib.request.urlopen(f"{url}/gradio_api/call/ask/{event}", timeout=120).read().decode()
+    if "event: complete" not in stream:
+        raise RuntimeError(f"the app did not answer: {stream[-300:]}")
+    return json.loads(stream.split("data:", 2)[-1])
+
+
+def _rss_mb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
+def table(rows: list[dict]) -> str:
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    lines += ["| " + " | ".join(str(row.get(c, "")) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_000,
+        clients: int = 8, questions_limit: int | None = None, work: Path | None = None) -> dict:
+    """Run every measurement; returns the results (also printed and written as JSON)."""
+    work = Path(work or tempfile.mkdtemp(prefix="newsdesk-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    embedder = Embedder()
+    questions = [json.loads(line)["question"]
+                 for line in (data / "questions.jsonl").read_text().splitlines()][:questions_limit]
+    corpus = sample_corpus(data, ingest_documents, work)
+    result: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+                    "settings": {"ingest_documents": ingest_documents or "all",
+                                 "scale_chunks": scale_chunks, "clients": clients}}
+    print("ingest: seeds …", file=sys.stderr)
+    result["ingest"] = [measure_ingest("seeds", [SEEDS], work, embedder)]
+    print(f"ingest: realtimeqa ({ingest_documents or 'all'} documents) …", file=sys.stderr)
+    result["ingest"].append(measure_ingest("realtimeqa", [corpus], work, embedder))
+
+    full = Settings(home=work / "home-realtimeqa-full")
+    print("index: full realtimeqa corpus …", file=sys.stderr)
+    built = EVAL_INDEX if (EVAL_INDEX / "chroma").exists() and ingest_documents else \
+        work / "home-realtimeqa" if not ingest_documents else None
+    if built:  # reuse the eval's index of the same corpus: no need to encode it again
+        shutil.copytree(built, full.home, dirs_exist_ok=True)
+    _child("child-ingest", str(full.home), str(data / "corpus.jsonl"))  # completes it if needed
+    scaled = Settings(home=work / "home-scaled")
+    print(f"index: {scale_chunks:,} chunks (perturbed copies) …", file=sys.stderr)
+    scaled_copy(full, scaled, scale_chunks)
+    result["queries"] = [
+        measure_queries("seeds", Settings(home=work / "home-seeds"), questions[:40], embedder),
+        measure_queries("realtimeqa", full, questions, embedder),
+        measure_queries(f"{scale_chunks:,} chunks", scaled, questions, embedder),
+    ]
+    print("concurrency …", file=sys.stderr)
+    result["concurrency"] = [{"mode": "embedded", **measure_concurrency(full, questions, embedder,
+                                                                        clients)}]
+    result["concurrency"].append({"mode": "chroma server", **_server_mode(corpus, questions, embedder,
+                                                                          work, clients)})
+    print("cold start …", file=sys.stderr)
+    result["app"] = [{"corpus": "realtimeqa", **measure_cold_start(full.home)},
+                     {"corpus": f"{scale_chunks:,} chunks", **measure_cold_start(scaled.home)}]
+    return result
+
+
+def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: Path, clients: int) -> dict:
+    """The same concurrency test against a real `chroma run` server on 127.0.0.1."""
+    import socket
+    import urllib.request
+
+    from index.ingest import ingest
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen([str(chroma), "run", "--path", str(work / "chroma-server"), "--host",
+                                "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        settings = Settings(home=work / "home-server", chroma_url=url)
+        report = ingest([corpus], settings, progress=False, embedder=embedder)
+        measured = measure_concurrency(settings, questions, embedder, clients)
+        return {"ingest_chunks_per_s": round(report.chunks / report.seconds, 1), **measured}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,
+         questions_limit: int | None, reports: Path = REPORTS) -> Path:
+    result = run(data, ingest_documents, scale_chunks, clients, questions_limit)
+    for name in ("ingest", "queries", "concurrency", "app"):
+        print(f"\n{name}\n" + table(result[name]))
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"bench-{time.strftime('%Y-%m-%dT%H%M%S')}.json"
+    path.write_text(json.dumps(result, indent=1))
+    print(f"\nwrote {path}")
+    return path
+
+
+
+if __name__ == "__main__":  # the child processes
+    print(json.dumps(CHILDREN[sys.argv[1]](*sys.argv[2:])))

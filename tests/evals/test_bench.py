@@ -1,0 +1,46 @@
+"""The benchmark's own logic on small real indexes (its timings are not tested)."""
+
+import json
+
+from evals import bench
+from index.settings import Settings
+from index.store import Store
+from rag import Retriever
+from rag.cli import main
+
+
+def test_scaled_copy_fills_a_working_index_with_unique_chunks(seed_settings, tmp_path, embedder):
+    target = Settings(home=tmp_path / "scaled")
+    assert bench.scaled_copy(seed_settings, target, 60) == 60
+    store = Store.open(target)
+    ids = [chunk_id for chunk_id, _, _ in store.all_chunks()]
+    assert len(ids) == len(set(ids)) == 60
+    retriever = Retriever.open(settings=target, embedder=embedder)
+    passages = retriever.with_following(retriever.retrieve("Gerasimov Kursk", k=5), 5)
+    assert len(passages) > 5 and any("86%" in p.text for p in passages)
+
+
+def test_coverage_counts_the_text_inside_chunks(seed_settings):
+    share = bench._coverage(Store.open(seed_settings))
+    assert 0.85 < share < 1.0  # all text but the scraper's repeats and the metadata line
+
+
+def test_sample_spreads_over_the_corpus(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "corpus.jsonl").write_text("".join(json.dumps({"doc_id": str(i)}) + "\n" for i in range(100)))
+    sample = bench.sample_corpus(data, 10, tmp_path)
+    ids = [json.loads(line)["doc_id"] for line in sample.read_text().splitlines()]
+    assert ids == [str(i) for i in range(0, 100, 10)]
+    assert bench.sample_corpus(data, None, tmp_path) == data / "corpus.jsonl"
+
+
+def test_queries_are_measured_on_a_real_index(seed_settings, embedder):
+    row = bench.measure_queries("seeds", seed_settings, ["Who flanked Putin?", "What did Dan say?"],
+                                embedder)
+    assert row["chunks"] == 24 and 0 < row["retrieve_p50_ms"] <= row["retrieve_p95_ms"]
+
+
+def test_bench_command_rejects_a_wrong_folder(tmp_path, capsys):
+    assert main(["bench", "--data", str(tmp_path)]) == 2
+    assert "holds no questions.jsonl" in capsys.readouterr().err
