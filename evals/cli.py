@@ -21,6 +21,9 @@ def add_parser(commands) -> None:
                                                       "wins and losses")
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    from rag.cli import add_llm_options
+
+    add_llm_options(parser)  # score answers written by an LLM
     parser.set_defaults(run=run)
 
     bench = commands.add_parser("bench", help="measure ingest and query speed, memory, scaling")
@@ -45,11 +48,12 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from evals import realtimeqa, report, rgb, seeds
-    from evals.systems import SYSTEMS, pick
+    from evals.systems import SYSTEMS, pick, with_llm
     from index.embed import Embedder
+    from rag.cli import llm_settings
 
     names = list(SYSTEMS) if args.systems == "all" else (args.systems or "default").split(",")
-    systems = pick([n.strip() for n in names if n.strip()])
+    systems = with_llm(pick([n.strip() for n in names if n.strip()]), llm_settings(args))
     embedder = Embedder()
     progress = not args.quiet
     if args.suite == "seeds":

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from evals import metrics
 from evals.report import SuiteResult, SystemResult
-from evals.systems import DEFAULT, System, open_assistant, open_index, wide
+from evals.systems import System, is_default, open_assistant, open_index, wide
 from index.embed import Embedder
 from index.errors import BadInputError
 from rag.retrieve import Filters
@@ -71,7 +71,7 @@ def run(systems: list[System], embedder: Embedder, data: Path, limit: int | None
         if system.stock:
             from evals.stock import StockPipeline
 
-            stock = StockPipeline.build("realtimeqa", corpus, embedder.name)
+            stock = StockPipeline.build("realtimeqa", corpus, embedder.name, progress)
 
             def search(query, stock=stock):
                 hits = stock.search(query, 20)
@@ -86,7 +86,7 @@ def run(systems: list[System], embedder: Embedder, data: Path, limit: int | None
                 return [p.doc_id for p in passages], [p.text for p in passages]
         result.notes[f"{system.name}: index ready in s"] = round(time.perf_counter() - started, 1)
         result.systems.append(_score(system, questions, search, embedder, progress,
-                                     assistant if system == DEFAULT else None))
+                                     assistant if is_default(system) else None))
     return result
 
 

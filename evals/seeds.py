@@ -126,7 +126,7 @@ def run(systems: list[System], embedder: Embedder, gold_path: Path = GOLD, k: in
         if system.stock:
             from evals.stock import StockPipeline
 
-            stock = StockPipeline.build("seeds", [SEEDS], embedder.name)
+            stock = StockPipeline.build("seeds", [SEEDS], embedder.name, progress)
             outcome.summary[f"evidence_recall@{k}"] = evidence_recall(
                 lambda q, n, stock=stock: [h.text for h in stock.search(q, n)], gold, k)
             result.systems.append(outcome)

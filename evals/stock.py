@@ -32,7 +32,8 @@ class StockPipeline:
         self.build_seconds = 0.0
 
     @classmethod
-    def build(cls, corpus: str, paths: list[Path], model: str = PACKAGED_MODEL) -> StockPipeline:
+    def build(cls, corpus: str, paths: list[Path], model: str = PACKAGED_MODEL,
+              progress: bool = True) -> StockPipeline:
         import chromadb
         from llama_index.core import Document as LlamaDocument
         from llama_index.core import StorageContext, VectorStoreIndex
@@ -50,7 +51,7 @@ class StockPipeline:
         documents = [LlamaDocument(text=d.text, id_=d.doc_id) for d in load_documents(paths)]
         index = VectorStoreIndex.from_documents(
             documents, storage_context=StorageContext.from_defaults(vector_store=store),
-            embed_model=embed_model, show_progress=True)
+            embed_model=embed_model, show_progress=progress)
         pipeline = cls(index, embed_model)
         pipeline.build_seconds = time.perf_counter() - started
         return pipeline

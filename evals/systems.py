@@ -16,6 +16,7 @@ from index.ingest import ingest
 from index.settings import Settings
 from rag.answer import AnswerConfig, ExtractiveAnswerer
 from rag.assistant import Assistant
+from rag.llm import LLMAnswerer, LLMSettings
 from rag.retrieve import RetrievalConfig, Retriever
 
 EVAL_HOME = Path(".newsdesk/evals")
@@ -29,6 +30,7 @@ class System:
     chunk_tokens: int = Settings.chunk_tokens
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     stock: bool = False  # the stock llama-index pipeline instead of newsdesk
+    llm: LLMSettings = field(default_factory=LLMSettings)  # who writes the answers
 
 
 DEFAULT = System("newsdesk (default)")
@@ -69,7 +71,21 @@ def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedde
 def open_assistant(settings: Settings, system: System, embedder: Embedder) -> Assistant:
     retriever = Retriever.open(settings=settings, config=system.retrieval, embedder=embedder)
     answerer = ExtractiveAnswerer(embedder, AnswerConfig(), retriever.lexical.unknown_words)
-    return Assistant(retriever, answerer)
+    writer = LLMAnswerer.from_settings(system.llm, embedder) if system.llm.enabled else None
+    return Assistant(retriever, answerer, llm=writer)
+
+
+def is_default(system: System) -> bool:
+    """Whether `system` retrieves as the default does (whoever writes its answers)."""
+    return replace(system, name=DEFAULT.name, llm=DEFAULT.llm) == DEFAULT
+
+
+def with_llm(systems: list[System], llm: LLMSettings) -> list[System]:
+    """`systems` answering with `llm` when one is configured (named after it)."""
+    if not llm.enabled:
+        return systems
+    return [s if s.stock else replace(s, name=f"{s.name} + {llm.kind}:{llm.model}", llm=llm)
+            for s in systems]
 
 
 def wide(system: System, candidates: int = 100) -> System:

@@ -86,3 +86,14 @@ def test_server_listens_on_loopback_only(app_url):
         with socket.socket() as sock:
             sock.settimeout(1)
             assert sock.connect_ex((address, port)) != 0, f"reachable on {address}"
+
+
+def test_ask_endpoint_filters_by_article_and_date(client):
+    second = "001_ca5ecb444059c4d2"
+    result = client.predict("What conditions did Putin set?", 8, [second], "", "", api_name="/ask")
+    assert result["citations"] and {c["doc_id"] for c in result["citations"]} == {second}
+    dated = client.predict("What conditions did Putin set?", 8, [], "2025-03-01", "2025-03-31",
+                           api_name="/ask")
+    assert {c["doc_id"] for c in dated["citations"]} == {second}  # the only dated article
+    with pytest.raises(Exception, match="not a date"):
+        client.predict("What conditions did Putin set?", 8, [], "last spring", "", api_name="/ask")

@@ -139,3 +139,20 @@ def test_compare_reports_wins_and_losses(tmp_path):
     path.write_text(json.dumps(before.to_dict()))
     text = compare(after, path)
     assert "s: 1 better, 1 worse" in text and "worse: a 1.00 -> 0.00" in text
+
+
+def test_eval_scores_an_llm_answerer(tmp_path, monkeypatch, capsys):
+    from tests.rag.fake_llm import FakeModelServer, source_with
+
+    server = FakeModelServer()
+    server.reply = lambda m: f"Russia had regained control of 86% of the territory [{source_with(m, '86%')}]."
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert main(["eval", "seeds", "--limit", "2", "--quiet", "--reports", "out", "--llm",
+                     "openai-like", "--llm-url", f"{server.url}/v1", "--llm-model", "fake"]) == 0
+    finally:
+        server.close()
+    result = json.loads(next(Path("out").glob("*.json")).read_text())
+    (name, system), = result["systems"].items()
+    assert name == "newsdesk (default) + openai-like:fake"
+    assert "86%" in system["questions"]["seeds-02"]["answer"] and server.requests
