@@ -63,6 +63,8 @@ class AnswerConfig:
             keeps at least: an enumeration ("Putin said those questions included ... The open
             questions also include ...") runs on over sentences that alone look off topic.
         word_weight: Weight of the question's words against embedding similarity.
+        shortlist, shortlist_list: Most sentences embedded per answer (list questions: the
+            second, plus the sentence after each), picked by a cheap score first.
     """
 
     max_sentences: int = 4
@@ -75,6 +77,8 @@ class AnswerConfig:
     redundancy: float = 0.8
     word_weight: float = 0.3
     carry: float = 0.92
+    shortlist: int = 16
+    shortlist_list: int = 24
 
 
 @dataclass(frozen=True)
@@ -101,11 +105,11 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Answer:
         """Answer `question` from `passages`; `context` is earlier conversation, if any."""
-        sentences = passage_sentences(passages)
-        if not sentences:
-            return _refusal(question, passages)
         terms = content_terms(question)
         several = asks_for_several(question)
+        sentences = self._shortlist(passage_sentences(passages), terms, several)
+        if not sentences:
+            return _refusal(question, passages)
         scores, vectors = self._scores(question, context, sentences, terms, several)
         best = float(scores.max())
         coverage = _coverage(terms | content_terms(context), passages)
@@ -116,6 +120,24 @@ class ExtractiveAnswerer:
             return _refusal(question, passages, unknown)
         chosen = self._choose(sentences, scores, vectors, several)
         return _compose(question, [sentences[i] for i in chosen], terms)
+
+    def _shortlist(self, sentences: list[_Sentence], terms: set[str], several: bool) -> list[_Sentence]:
+        """The sentences worth embedding, in reading order.
+
+        Embedding every sentence of every passage is most of the time an answer takes. A cheap
+        score (the passage's similarity plus the question's words in the sentence) keeps the
+        likely ones; for list questions, with the sentence after each, where enumerations go on.
+        """
+        most = self.config.shortlist_list if several else self.config.shortlist
+        if len(sentences) <= most:
+            return sentences
+        rough = np.array([s.passage.similarity + self.config.word_weight * _overlap(terms, s.text)
+                          for s in sentences])
+        keep = set(np.argsort(-rough)[:most].tolist())
+        if several:
+            keep |= {i + 1 for i in keep if i + 1 < len(sentences)
+                     and sentences[i + 1].passage is sentences[i].passage}
+        return [s for i, s in enumerate(sentences) if i in keep]
 
     def _scores(self, question: str, context: str, sentences: list[_Sentence],
                 terms: set[str], several: bool) -> tuple[np.ndarray, np.ndarray]:
