@@ -41,7 +41,7 @@ class StockPipeline:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         embed_model = HuggingFaceEmbedding(model_name=model_location(model))
-        client = chromadb.PersistentClient(path=str(EVAL_HOME / f"stock-{corpus}"))
+        client = chromadb.PersistentClient(path=str((EVAL_HOME / f"stock-{corpus}").resolve()))
         collection = client.get_or_create_collection("stock", embedding_function=None)
         store = ChromaVectorStore(chroma_collection=collection)
         if collection.count():

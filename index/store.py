@@ -91,7 +91,9 @@ def connect(settings: Settings):
                 "with `chroma run --path DIR --host 127.0.0.1 --port PORT`, or unset "
                 "NEWSDESK_CHROMA_URL to use the embedded database."
             ) from None
-    return chromadb.PersistentClient(path=str(settings.home / "chroma"), settings=client_settings)
+    # An absolute path: Chroma shares one client per path string, whatever the working folder.
+    return chromadb.PersistentClient(path=str((settings.home / "chroma").resolve()),
+                                     settings=client_settings)
 
 
 class Store:
