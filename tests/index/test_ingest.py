@@ -15,7 +15,7 @@ from index.errors import BackendUnreachableError, ModelMismatchError
 from index.ingest import ingest
 from index.settings import Settings
 from index.store import Store
-from tests.conftest import SEEDS, free_port
+from tests.conftest import FIRST_SEED, SEEDS, free_port
 
 
 def _chunks(settings: Settings) -> dict[str, tuple[str, dict]]:
@@ -123,3 +123,15 @@ def test_unreachable_chroma_server_is_a_clear_error():
     settings = Settings(chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(BackendUnreachableError, match="Chroma server"):
         ingest([SEEDS], settings, progress=False)
+
+
+def test_same_relative_home_in_two_folders_is_two_indexes(tmp_path, monkeypatch, embedder):
+    relative = Settings(home=Path(".newsdesk"))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    ingest([SEEDS], relative, progress=False, embedder=embedder)
+    monkeypatch.chdir(tmp_path / "b")
+    ingest([FIRST_SEED], relative, progress=False, embedder=embedder)
+    assert Store.open(relative).count()[0] == 1
+    assert (tmp_path / "b" / ".newsdesk" / "chroma").is_dir()
