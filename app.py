@@ -7,6 +7,7 @@ Everything shown from an article or a question is escaped: article text is untru
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -121,6 +122,7 @@ def answer_markdown(answer: Answer) -> str:
 
 def sources_html(answer: Answer, document_text) -> str:
     """The sources panel: each citation in its paragraph, the quote highlighted."""
+    document_text = functools.cache(document_text)  # several citations share an article
     if answer.refused:
         items = [_source_block(f"related-{i}", f"Related {i}", p, document_text(p.doc_id), p.start, p.end)
                  for i, p in enumerate(answer.related, start=1)]

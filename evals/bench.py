@@ -250,12 +250,9 @@ def measure_concurrency(settings: Settings, questions: list[str], embedder: Embe
 
 def measure_cold_start(home: Path) -> dict:
     """Seconds from starting `python app.py` to the first answer it serves, and its memory."""
-    import socket
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1",
            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
     started = time.perf_counter()
@@ -282,6 +279,14 @@ def measure_cold_start(home: Path) -> dict:
         process.wait(timeout=30)
     return {"listening_s": round(listening, 2), "first_answer_s": round(first, 2),
             "serving_rss_mb": rss}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _ask_over_http(url: str, question: str) -> dict:
@@ -357,14 +362,11 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
 
 def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: Path, clients: int) -> dict:
     """The same concurrency test against a real `chroma run` server on 127.0.0.1."""
-    import socket
     import urllib.request
 
     from index.ingest import ingest
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = _free_port()
     chroma = Path(sys.executable).with_name("chroma")
     process = subprocess.Popen([str(chroma), "run", "--path", str(work / "chroma-server"), "--host",
                                 "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,

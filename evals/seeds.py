@@ -17,7 +17,6 @@ from evals import metrics
 from evals.report import SuiteResult, SystemResult
 from evals.systems import System, open_assistant, open_index
 from index.embed import Embedder
-from index.store import Store
 from rag.assistant import Assistant
 from rag.retrieve import Filters
 from rag.types import Answer
@@ -136,8 +135,8 @@ def run(systems: list[System], embedder: Embedder, gold_path: Path = GOLD, k: in
         outcome.summary[f"evidence_recall@{k}"] = evidence_recall(
             lambda q, n, found=assistant.retriever: [p.text for p in found.search(q, n, Filters())],
             gold, k)
-        texts = {d.doc_id: Store.open(settings).document(d.doc_id).text
-                 for d in Store.open(settings).stored_documents()}
+        store = assistant.retriever.store
+        texts = {d.doc_id: store.document(d.doc_id).text for d in store.stored_documents()}
         for question in tqdm(gold, desc=system.name, disable=not progress):
             outcome.questions[question.id] = score_answer(question, ask_in_turn(assistant, question), texts)
         outcome.summary.update(summarize(outcome.questions))

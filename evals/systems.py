@@ -14,10 +14,9 @@ from pathlib import Path
 from index.embed import Embedder
 from index.ingest import ingest
 from index.settings import Settings
-from rag.answer import AnswerConfig, ExtractiveAnswerer
 from rag.assistant import Assistant
-from rag.llm import LLMAnswerer, LLMSettings
-from rag.retrieve import RetrievalConfig, Retriever
+from rag.llm import LLMSettings
+from rag.retrieve import RetrievalConfig
 
 EVAL_HOME = Path(".newsdesk/evals")
 
@@ -69,10 +68,8 @@ def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedde
 
 
 def open_assistant(settings: Settings, system: System, embedder: Embedder) -> Assistant:
-    retriever = Retriever.open(settings=settings, config=system.retrieval, embedder=embedder)
-    answerer = ExtractiveAnswerer(embedder, AnswerConfig(), retriever.lexical.unknown_words)
-    writer = LLMAnswerer.from_settings(system.llm, embedder) if system.llm.enabled else None
-    return Assistant(retriever, answerer, llm=writer)
+    return Assistant.open(settings=settings, retrieval=system.retrieval, embedder=embedder,
+                          llm=system.llm)
 
 
 def is_default(system: System) -> bool:

@@ -203,13 +203,11 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write(self, document: Document, hash: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Replace a document's chunks, then record the document (the commit point)."""
-        self.write_many([(document, hash, chunks, vectors)])
-
     def write_many(self, items: list[tuple[Document, str, list[Chunk], np.ndarray]],
                    new: set[str] = frozenset()) -> None:
-        """`write` for several documents in three calls: their chunks, stale chunks, their records.
+        """Replace several documents' chunks, then record the documents (the commit point).
+
+        Three calls for the whole group: the chunks, the stale chunks, the records.
 
         Documents in `new` were never stored, so they have no stale chunks to delete.
         """

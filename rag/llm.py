@@ -206,8 +206,9 @@ class LLMAnswerer:
 def _claims(reply: str, sources: int) -> list[tuple[str, list[int]]]:
     """The reply's sentences without their markers, each with its in-range source numbers."""
     claims = []
-    for start, end in sentence_spans(reply.strip()):
-        sentence = reply.strip()[start:end]
+    reply = reply.strip()
+    for start, end in sentence_spans(reply):
+        sentence = reply[start:end]
         numbers = [int(n) for group in _MARKERS.findall(sentence) for n in group.split(",")]
         text = _MARKERS.sub("", sentence).strip()
         if text and any(ch.isalnum() for ch in text):
