@@ -26,7 +26,10 @@ TokenSpans = Callable[[str], list[Span]]
 
 @dataclass(frozen=True)
 class Chunk:
-    """A passage of a document; `document.text[start:end] == text`."""
+    """A passage of a document; `document.text[start:end] == text`.
+
+    `sentences` are the spans (in the document) of the sentences it is made of.
+    """
 
     doc_id: str
     number: int
@@ -34,6 +37,7 @@ class Chunk:
     end: int
     text: str
     tokens: int
+    sentences: tuple[Span, ...] = ()
 
 
 def sentence_spans(text: str, span: Span | None = None) -> list[Span]:
@@ -77,28 +81,28 @@ class Chunker:
     def chunk(self, document: Document) -> list[Chunk]:
         """All chunks of `document`, numbered from 0 in reading order."""
         text = document.text
-        spans: list[Span] = []
+        packed: list[tuple[Span, ...]] = []
         for group in segments(text, body_spans(text, document.body_start)):
             sentences = [s for span in group for s in sentence_spans(text, span)]
-            spans.extend(self._pack(text, sentences))
-        counts = self.count_tokens([text[s:e] for s, e in spans])
+            packed.extend(self._pack(text, sentences))
+        counts = self.count_tokens([text[p[0][0]:p[-1][1]] for p in packed])
         return [
-            Chunk(document.doc_id, number, start, end, text[start:end], tokens)
-            for number, ((start, end), tokens) in enumerate(zip(spans, counts, strict=True))
+            Chunk(document.doc_id, number, p[0][0], p[-1][1], text[p[0][0]:p[-1][1]], tokens, p)
+            for number, (p, tokens) in enumerate(zip(packed, counts, strict=True))
         ]
 
-    def _pack(self, text: str, sentences: list[Span]) -> list[Span]:
-        """Chunk spans from the sentences of one segment."""
+    def _pack(self, text: str, sentences: list[Span]) -> list[tuple[Span, ...]]:
+        """The sentences of each chunk of one segment."""
         pieces = self._fit(text, sentences)
         sizes = self.count_tokens([text[s:e] for s, e in pieces])
-        chunks: list[Span] = []
+        chunks: list[tuple[Span, ...]] = []
         first = 0
         while first < len(pieces):
             last, total = first, sizes[first]
             while last + 1 < len(pieces) and total + sizes[last + 1] <= self.max_tokens:
                 last += 1
                 total += sizes[last]
-            chunks.append((pieces[first][0], pieces[last][1]))
+            chunks.append(tuple(pieces[first:last + 1]))
             if last + 1 >= len(pieces):
                 break
             # Start the next chunk a few sentences back, but always move forward.

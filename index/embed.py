@@ -83,6 +83,26 @@ class Embedder:
         )
         return vectors.astype(np.float32, copy=False)
 
+    def embed_with_sentences(self, texts: list[str], sentences: list[list[Span]]
+                             ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Vectors for `texts`, and for each text one vector per span in `sentences`.
+
+        One forward pass gives both: a sentence's vector is the mean of its word pieces'
+        embeddings in the context of the whole text ("late chunking", Günther et al. 2024),
+        so the answerer never has to encode a sentence again.
+        """
+        if not texts:
+            return self.embed([]), []
+        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None,
+                                    show_progress_bar=False)
+        offsets = self.model.tokenizer(texts, return_offsets_mapping=True, truncation=True,
+                                       max_length=self.model.max_seq_length)["offset_mapping"]
+        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        pooled = [_pool(o["token_embeddings"].float().numpy(), np.asarray(tokens, dtype=np.int64),
+                        np.asarray(wanted, dtype=np.int64).reshape(-1, 2))
+                  for o, tokens, wanted in zip(outputs, offsets, sentences, strict=True)]
+        return _normalize(vectors), pooled
+
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Word pieces in each text, without special tokens."""
         if not texts:
@@ -94,3 +114,24 @@ class Embedder:
         """Character span of each word piece of `text`."""
         encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         return [tuple(span) for span in encoded["offset_mapping"]]
+
+
+def _pool(embeddings: np.ndarray, tokens: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Unit mean of the token `embeddings` inside each character span of `spans`.
+
+    `tokens` holds each word piece's character span; special tokens have empty spans.
+    """
+    real = np.nonzero(tokens[:, 1] > tokens[:, 0])[0]
+    starts, ends = tokens[real, 0], tokens[real, 1]
+    sums = np.vstack([np.zeros((1, embeddings.shape[1]), np.float32),
+                      np.cumsum(embeddings[real], axis=0, dtype=np.float32)])
+    first = np.searchsorted(starts, spans[:, 0], side="left")
+    last = np.maximum(np.searchsorted(ends, spans[:, 1], side="right"), first + 1)
+    last = np.minimum(last, len(real))
+    first = np.minimum(first, last - 1)
+    return _normalize((sums[last] - sums[first]) / (last - first)[:, None])
+
+
+def _normalize(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

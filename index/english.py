@@ -6,16 +6,18 @@ downloaded at run time.
 
 from __future__ import annotations
 
+import importlib.util
 from functools import cache
 from pathlib import Path
 
 
 @cache
 def _nltk():
-    import llama_index.core
     import nltk
 
-    bundled = Path(llama_index.core.__file__).parent / "_static" / "nltk_cache"
+    # Found without importing llama_index.core, which takes over a second.
+    package = importlib.util.find_spec("llama_index.core").submodule_search_locations[0]
+    bundled = Path(package) / "_static" / "nltk_cache"
     if str(bundled) not in nltk.data.path:
         nltk.data.path.insert(0, str(bundled))
     return nltk

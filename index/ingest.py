@@ -23,7 +23,7 @@ from index.errors import IndexMissingError
 from index.lexical import LexicalIndex
 from index.load import Document, Problem, find_files, load_file
 from index.settings import Settings
-from index.store import Manifest, Store
+from index.store import Embedded, Manifest, Store
 
 # Chunks embedded together: large enough to keep the encoder busy, small enough to show progress.
 _EMBED_GROUP = 512
@@ -180,12 +180,7 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
     with ThreadPoolExecutor(max_workers=1) as writer:
         pending = None
         for group in _groups(chunked):
-            vectors = embedder.embed([c.text for _, chunks in group for c in chunks])
-            items, offset = [], 0
-            for document, chunks in group:
-                items.append((document, hashes[document.doc_id], chunks,
-                              vectors[offset : offset + len(chunks)]))
-                offset += len(chunks)
+            items = _embed(embedder, group, hashes)
             if pending is not None:
                 bar.update(pending.result())
             pending = writer.submit(_write_group, store, items, new)
@@ -195,10 +190,25 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
     return total
 
 
-def _write_group(store: Store, items: list, new: set[str]) -> int:
+def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
+           hashes: dict[str, str]) -> list[Embedded]:
+    """The group's chunks and sentences embedded in one pass of the model."""
+    chunks = [c for _, mine in group for c in mine]
+    vectors, sentence_vectors = embedder.embed_with_sentences(
+        [c.text for c in chunks], [[(s - c.start, e - c.start) for s, e in c.sentences] for c in chunks])
+    items, offset = [], 0
+    for document, mine in group:
+        end = offset + len(mine)
+        items.append(Embedded(document, hashes[document.doc_id], mine, vectors[offset:end],
+                              sentence_vectors[offset:end]))
+        offset = end
+    return items
+
+
+def _write_group(store: Store, items: list[Embedded], new: set[str]) -> int:
     """Write one group; returns its number of chunks, for the progress bar."""
     store.write_many(items, new)
-    return sum(len(chunks) for _, _, chunks, _ in items)
+    return sum(len(item.chunks) for item in items)
 
 
 def _groups(chunked: list[tuple[Document, list[Chunk]]]):

@@ -11,6 +11,7 @@ chunks are complete, which is what makes an interrupted ingest safe to run again
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import uuid
@@ -21,6 +22,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from index.chunk import Chunk
+from index.clean import Span
 from index.errors import (
     BackendUnreachableError,
     BadInputError,
@@ -50,6 +52,20 @@ class Manifest:
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A document's chunks with their vectors, ready to store.
+
+    `sentence_vectors[n]` holds one vector per sentence of `chunks[n]`.
+    """
+
+    document: Document
+    hash: str
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    sentence_vectors: list[np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -203,31 +219,32 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write_many(self, items: list[tuple[Document, str, list[Chunk], np.ndarray]],
-                   new: set[str] = frozenset()) -> None:
+    def write_many(self, items: list[Embedded], new: set[str] = frozenset()) -> None:
         """Replace several documents' chunks, then record the documents (the commit point).
 
         Three calls for the whole group: the chunks, the stale chunks, the records.
 
         Documents in `new` were never stored, so they have no stale chunks to delete.
         """
-        chunked = [(d, h, c) for d, h, chunks, _ in items for c in chunks]
-        if chunked:
+        rows = [(item, n) for item in items for n in range(len(item.chunks))]
+        if rows:
             self.chunks.upsert(
-                ids=[chunk_id(d.doc_id, h, c.number) for d, h, c in chunked],
-                embeddings=np.concatenate([v for *_, chunks, v in items if len(chunks)]),
-                documents=[c.text for _, _, c in chunked],
-                metadatas=[_chunk_metadata(d, h, c) for d, h, c in chunked],
+                ids=[chunk_id(i.document.doc_id, i.hash, i.chunks[n].number) for i, n in rows],
+                embeddings=np.concatenate([i.vectors for i in items if i.chunks]),
+                documents=[i.chunks[n].text for i, n in rows],
+                metadatas=[_chunk_metadata(i, n) for i, n in rows],
             )
-        for document, hash, _, _ in items:
-            if document.doc_id not in new:
-                self.chunks.delete(where={"$and": [{"doc_id": document.doc_id}, {"hash": {"$ne": hash}}]})
+        for item in items:
+            if item.document.doc_id not in new:
+                self.chunks.delete(where={"$and": [{"doc_id": item.document.doc_id},
+                                                   {"hash": {"$ne": item.hash}}]})
         self.documents.upsert(
-            ids=[d.doc_id for d, *_ in items],
+            ids=[i.document.doc_id for i in items],
             embeddings=[[1.0]] * len(items),
-            documents=[d.text for d, *_ in items],
-            metadatas=[{"doc_id": d.doc_id, "source": d.source, "title": d.title, "date": d.date,
-                        "url": d.url, "hash": h, "chunks": len(chunks)} for d, h, chunks, _ in items],
+            documents=[i.document.text for i in items],
+            metadatas=[{"doc_id": i.document.doc_id, "source": i.document.source,
+                        "title": i.document.title, "date": i.document.date, "url": i.document.url,
+                        "hash": i.hash, "chunks": len(i.chunks)} for i in items],
         )
 
     def remove(self, doc_id: str) -> None:
@@ -288,7 +305,19 @@ def date_number(date: str) -> int:
     return int(date.replace("-", "")) if date else 0
 
 
-def _chunk_metadata(document: Document, hash: str, chunk: Chunk) -> dict:
+def chunk_sentences(meta: dict) -> tuple[list[Span], np.ndarray] | None:
+    """The spans (in the document) and vectors of a stored chunk's sentences, if stored."""
+    if not meta.get("sentence_vectors"):
+        return None
+    offsets = [int(n) + meta["start"] for n in meta["sentences"].split()]
+    quantized = np.frombuffer(base64.b64decode(meta["sentence_vectors"]), dtype=np.int8)
+    vectors = quantized.reshape(len(offsets) // 2, -1).astype(np.float32)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return list(zip(offsets[::2], offsets[1::2], strict=True)), vectors
+
+
+def _chunk_metadata(item: Embedded, n: int) -> dict:
+    document, chunk = item.document, item.chunks[n]
     return {
         "doc_id": document.doc_id,
         "source": document.source,
@@ -298,8 +327,16 @@ def _chunk_metadata(document: Document, hash: str, chunk: Chunk) -> dict:
         "start": chunk.start,
         "end": chunk.end,
         "chunk": chunk.number,
-        "hash": hash,
+        "hash": item.hash,
+        # Sentence vectors for the answerer, 8 bits per number (cosines move by < 0.01).
+        "sentences": " ".join(f"{s - chunk.start} {e - chunk.start}" for s, e in chunk.sentences),
+        "sentence_vectors": base64.b64encode(_quantize(item.sentence_vectors[n])).decode(),
     }
+
+
+def _quantize(vectors: np.ndarray) -> bytes:
+    scale = 127 / np.maximum(np.abs(vectors).max(axis=1, keepdims=True), 1e-12)
+    return np.round(vectors * scale).astype(np.int8).tobytes()
 
 
 def _stored(meta: dict, text: str = "") -> StoredDocument:

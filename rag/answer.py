@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,6 +58,8 @@ class AnswerConfig:
             ("What conditions ...", "What are the reasons ...").
         on_topic: A best sentence scoring this much is answered even if some question words
             are missing from the passages.
+        recheck: A best score this close to a refusal threshold is a close call: the top
+            sentences are encoded on their own and scored again.
         redundancy: Cosine above which a sentence repeats one already chosen.
         carry: For list questions, the share of a sentence's score the sentence right after it
             keeps at least: an enumeration ("Putin said those questions included ... The open
@@ -74,6 +76,7 @@ class AnswerConfig:
     min_score: float = 0.42
     min_coverage: float = 0.5
     on_topic: float = 0.7
+    recheck: float = 0.1
     redundancy: float = 0.8
     word_weight: float = 0.3
     carry: float = 0.92
@@ -87,6 +90,7 @@ class _Sentence:
     start: int
     end: int
     text: str
+    vector: np.ndarray | None = None  # as stored at ingest; None: embed it now
 
 
 class ExtractiveAnswerer:
@@ -114,9 +118,15 @@ class ExtractiveAnswerer:
         best = float(scores.max())
         coverage = _coverage(terms | content_terms(context), passages)
         unknown = self.unknown_words(terms)
-        if best < self.config.min_score or (
-            (coverage < self.config.min_coverage or unknown) and best < self.config.on_topic
-        ):
+        config = self.config
+
+        def refuse(score: float) -> bool:
+            return score < config.min_score or (
+                (coverage < config.min_coverage or unknown) and score < config.on_topic)
+
+        if refuse(best - config.recheck) != refuse(best + config.recheck):
+            best = self._exact_best(question, context, sentences, scores, terms, several)
+        if refuse(best):
             return _refusal(question, passages, unknown)
         chosen = self._choose(sentences, scores, vectors, several)
         return _compose(question, [sentences[i] for i in chosen], terms)
@@ -143,9 +153,11 @@ class ExtractiveAnswerer:
                 terms: set[str], several: bool) -> tuple[np.ndarray, np.ndarray]:
         """Each sentence's score, and its vector."""
         queries = [question, f"{question} {context}"] if context else [question]
-        vectors = self.embedder.embed(queries + [s.text for s in sentences])
-        mine = vectors[len(queries):]
-        meaning = (mine @ vectors[: len(queries)].T).max(axis=1)
+        missing = [s.text for s in sentences if s.vector is None]
+        fresh = iter(self.embedder.embed(queries + missing))
+        asked = np.stack([next(fresh) for _ in queries])
+        mine = np.stack([next(fresh) if s.vector is None else s.vector for s in sentences])
+        meaning = (mine @ asked.T).max(axis=1)
         words = np.array([_overlap(terms, s.text) for s in sentences])
         speakers = _names(question) if several or _SAY_QUESTION.search(question) else set()
         bonus = np.array([_type_bonus(question, s.text, terms, speakers) for s in sentences])
@@ -153,6 +165,16 @@ class ExtractiveAnswerer:
         if several:
             scores = _carry_forward(sentences, scores, self.config.carry)
         return scores, mine
+
+    def _exact_best(self, question: str, context: str, sentences: list[_Sentence],
+                    scores: np.ndarray, terms: set[str], several: bool) -> float:
+        """The best score with the top sentences encoded on their own, for a close call.
+
+        Stored vectors are pooled in the context of their chunk, which draws the scores of a
+        chunk's sentences together; alone, a sentence says only what it says.
+        """
+        top = [replace(sentences[i], vector=None) for i in np.argsort(-scores)[:3]]
+        return float(self._scores(question, context, top, terms, several)[0].max())
 
     def _choose(self, sentences: list[_Sentence], scores: np.ndarray, vectors: np.ndarray,
                 several: bool) -> list[int]:
@@ -225,18 +247,29 @@ def asks_for_several(question: str) -> bool:
 
 
 def passage_sentences(passages: list[Passage]) -> list[_Sentence]:
-    """Distinct sentences of the passages that can stand alone in an answer."""
+    """Distinct sentences of the passages that can stand alone in an answer.
+
+    Sentences and their vectors come as ingest stored them; a passage without them (an index
+    from an older newsdesk) is split here and its sentences embedded when scored.
+    """
     seen: set[tuple[str, int]] = set()
     found: list[_Sentence] = []
     for passage in passages:
-        for start, end in sentence_spans(passage.text):
-            text = passage.text[start:end]
-            key = (passage.doc_id, passage.start + start)
-            if key in seen or not _stands_alone(text):
+        for n, (start, end) in enumerate(_sentence_spans(passage)):
+            text = passage.text[start - passage.start:end - passage.start]
+            if (passage.doc_id, start) in seen or not _stands_alone(text):
                 continue
-            seen.add(key)
-            found.append(_Sentence(passage, passage.start + start, passage.start + end, text))
+            seen.add((passage.doc_id, start))
+            vector = passage.sentence_vectors[n] if passage.sentence_vectors is not None else None
+            found.append(_Sentence(passage, start, end, text, vector))
     return found
+
+
+def _sentence_spans(passage: Passage) -> list[tuple[int, int]]:
+    """The passage's sentences as spans of its document."""
+    if passage.sentence_vectors is not None:
+        return list(passage.sentences)
+    return [(passage.start + s, passage.start + e) for s, e in sentence_spans(passage.text)]
 
 
 def _stands_alone(text: str) -> bool:

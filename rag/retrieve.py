@@ -18,7 +18,7 @@ from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex
 from index.load import normalize_date
 from index.settings import Settings
-from index.store import Store, date_number
+from index.store import Store, chunk_sentences, date_number
 from rag.fusion import reciprocal_rank_fusion
 from rag.types import Passage
 
@@ -188,14 +188,8 @@ class Retriever:
         found = self.store.chunks.get(ids=[w for w, _ in wanted], include=["documents", "metadatas"])
         rows = dict(zip(found["ids"], zip(found["documents"], found["metadatas"], strict=True),
                         strict=True))
-        extra = [
-            Passage(chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"],
-                    end=meta["end"], score=0.0, similarity=before.similarity,
-                    title=meta.get("title", ""), date=meta.get("date", ""),
-                    source=meta.get("source", ""))
-            for chunk_id, before in wanted if chunk_id in rows
-            for text, meta in [rows[chunk_id]]
-        ]
+        extra = [_passage(chunk_id, *rows[chunk_id], score=0.0, similarity=before.similarity)
+                 for chunk_id, before in wanted if chunk_id in rows]
         return passages + extra
 
     def as_llama_index(self, k: int = 5, filters: Filters = Filters()):
@@ -208,15 +202,12 @@ class Retriever:
         # Chroma returns fewer than n_results when the collection is smaller: no count needed.
         found = self.store.chunks.query(
             query_embeddings=[vector.tolist()], n_results=self.config.candidates,
-            where=filters.chroma_where(),
-            include=["distances", "metadatas"] if self.config.lead_prior else [],
+            where=filters.chroma_where(), include=["distances"],
         )
-        if not self.config.lead_prior:
-            return found["ids"][0]
         prior = self.config.lead_prior
-        scored = [(-distance - prior * math.log1p(meta.get("chunk", 0)), chunk_id)
-                  for chunk_id, distance, meta in zip(found["ids"][0], found["distances"][0],
-                                                      found["metadatas"][0], strict=True)]
+        # A chunk id ends with the chunk's position in its article.
+        scored = [(-distance - prior * math.log1p(int(chunk_id.rsplit("::", 1)[1])), chunk_id)
+                  for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)]
         return [chunk_id for _, chunk_id in sorted(scored, key=lambda pair: -pair[0])]
 
     def _lexical(self, query: str, filters: Filters) -> list[str]:
@@ -237,14 +228,21 @@ class Retriever:
             if chunk_id not in rows:  # removed by an ingest since the BM25 index was loaded
                 continue
             text, meta, embedding = rows[chunk_id]
-            passages.append(Passage(
-                chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"],
-                end=meta["end"], score=round(score, 6),
-                similarity=round(float(np.dot(np.asarray(embedding), vector)), 4),
-                title=meta.get("title", ""), date=meta.get("date", ""),
-                source=meta.get("source", ""),
-            ))
+            similarity = float(np.dot(np.asarray(embedding), vector))
+            passages.append(_passage(chunk_id, text, meta, round(score, 6), round(similarity, 4)))
         return passages
+
+
+def _passage(chunk_id: str, text: str, meta: dict, score: float, similarity: float) -> Passage:
+    """A passage from a stored chunk, with its sentences when ingest stored them."""
+    sentences = chunk_sentences(meta)
+    return Passage(
+        chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"], end=meta["end"],
+        score=score, similarity=similarity, title=meta.get("title", ""),
+        date=meta.get("date", ""), source=meta.get("source", ""),
+        sentences=tuple(sentences[0]) if sentences else (),
+        sentence_vectors=sentences[1] if sentences else None,
+    )
 
 
 def _drop_near_duplicates(passages: list[Passage], threshold: float) -> list[Passage]:

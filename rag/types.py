@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -10,7 +12,8 @@ class Passage:
     """A retrieved chunk: `document.text[start:end] == text`.
 
     `score` ranks passages (fused); `similarity` is the cosine between the query and the
-    passage, comparable across queries.
+    passage, comparable across queries. `sentences` and `sentence_vectors` are the spans (in
+    the document) and vectors of its sentences, as ingest stored them; the answerer uses them.
     """
 
     chunk_id: str
@@ -23,9 +26,12 @@ class Passage:
     title: str = ""
     date: str = ""
     source: str = ""
+    sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+    sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("sentences", "sentence_vectors")}
 
 
 @dataclass(frozen=True)

@@ -47,3 +47,11 @@ def test_a_sentence_longer_than_the_budget_is_cut_without_losing_words(embedder)
     assert all(embedder.count_tokens([c.text])[0] <= 32 for c in chunks)
     words = [w for c in chunks for w in re.findall(r"word\d+", c.text)]
     assert words == [f"word{i}" for i in range(300)]
+
+
+def test_each_chunk_lists_its_sentences_in_order(chunker):
+    document = load_file(FIRST_SEED).documents[0]
+    for chunk in chunker.chunk(document):
+        assert chunk.sentences[0][0] == chunk.start and chunk.sentences[-1][1] == chunk.end
+        assert all(a[1] <= b[0] for a, b in zip(chunk.sentences, chunk.sentences[1:], strict=False))
+        assert all(document.text[s:e].strip() for s, e in chunk.sentences)

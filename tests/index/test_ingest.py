@@ -9,12 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.errors import BackendUnreachableError, ModelMismatchError
 from index.ingest import ingest
 from index.settings import Settings
-from index.store import Store
+from index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS, free_port
 
 
@@ -31,6 +32,20 @@ def test_seed_chunks_hold_their_offsets(seed_settings):
         assert Path(document.source).read_text(encoding="utf-8")[meta["start"]:meta["end"]] == text
     dates = {d.doc_id: d.date for d in store.stored_documents()}
     assert dates == {"000_99e8b240e118b51d": "", "001_ca5ecb444059c4d2": "2025-03-14"}
+
+
+def test_seed_chunks_hold_their_sentences_and_vectors(seed_settings, embedder):
+    store = Store.open(seed_settings)
+    for _, text, meta in list(store.all_chunks())[:6]:
+        spans, vectors = chunk_sentences(meta)
+        document = store.document(meta["doc_id"]).text
+        sentences = [document[s:e] for s, e in spans]
+        assert all(sentence in text for sentence in sentences) and len(vectors) == len(spans)
+        # Stored in 8 bits and pooled in context: still near its own sentence encoded alone.
+        similarity = vectors @ embedder.embed(sentences).T
+        others = similarity[~np.eye(len(spans), dtype=bool)]
+        assert similarity.diagonal().min() > 0.55
+        assert similarity.diagonal().mean() > (others.mean() if len(others) else 0) + 0.2
 
 
 def test_reingest_writes_nothing(seed_settings, embedder):

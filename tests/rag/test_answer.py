@@ -1,5 +1,6 @@
 """The default (extractive) answerer on the seeds, with the real model and Chroma."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,24 @@ def test_who_flanked_putin(assistant):
     _assert_verbatim(answer)
 
 
+def test_answering_encodes_only_the_question(assistant, monkeypatch):
+    embedder, seen = assistant.answerer.embedder, []
+    embed = embedder.embed
+    monkeypatch.setattr(embedder, "embed", lambda texts: seen.append(list(texts)) or embed(texts))
+    question = "Who flanked Putin on Thursday?"
+    assert not assistant.ask(question).refused
+    assert seen and all(text == question for batch in seen for text in batch)
+
+
+def test_passages_without_stored_sentences_are_split_and_embedded(assistant):
+    question = "Who flanked Putin on Thursday?"
+    passages = assistant.retriever.retrieve(question, k=8)
+    bare = [replace(p, sentences=(), sentence_vectors=None) for p in passages]
+    answer = assistant.answerer.answer(question, bare)
+    assert "Lukashenka" in answer.citations[0].quote
+    _assert_verbatim(answer)
+
+
 def test_who_said_what_picks_the_speaker(assistant):
     answer = assistant.ask("What did Zelensky say?")
     assert "Zelensky posted on X" in answer.citations[0].quote
@@ -52,6 +71,7 @@ def test_what_did_justina_say(assistant):
     "What is the capital of France?",
     "What is the price of oil?",
     "Which vaccine did the health ministry approve?",
+    "What did China say about the cease-fire proposal?",
 ])
 def test_questions_the_articles_cannot_answer_are_refused(assistant, question):
     answer = assistant.ask(question)
