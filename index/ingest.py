@@ -121,7 +121,11 @@ def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
     current = LexicalIndex.load(folder)
     if current is not None and current.version == version:
         return current
-    lexical = LexicalIndex.build(list(store.all_chunks()), version)
+    ids = store.chunk_ids()
+    known = set(current.ids) & ids if current is not None and current.folder else set()
+    # Only chunks the saved index lacks are read; the rest keep their saved words.
+    rows = store.chunks_by_id(sorted(ids - known)) if known else list(store.all_chunks())
+    lexical = LexicalIndex.build(rows, version, current, known)
     lexical.save(folder)
     return LexicalIndex.load(folder) or lexical
 

@@ -52,23 +52,50 @@ class LexicalIndex:
         self.sources = sources
         self.dates = dates
         self.version = version
+        self.folder: Path | None = None  # where its words are saved, if they are
+        self._words: tuple[list[str], list[np.ndarray]] | None = None
 
     @classmethod
-    def build(cls, rows: list[tuple[str, str, dict]], version: str) -> LexicalIndex:
-        """Index `(chunk_id, text, metadata)` rows for one corpus version."""
+    def build(cls, rows: list[tuple[str, str, dict]], version: str,
+              previous: LexicalIndex | None = None, keep: set[str] = frozenset()) -> LexicalIndex:
+        """Index `(chunk_id, text, metadata)` rows for one corpus version.
+
+        The rows of `previous` whose ids are in `keep` are indexed too, from the words saved
+        with it: adding an article to a large corpus reads and tokenizes only that article.
+        """
         import bm25s
 
+        kept = [n for n, chunk_id in enumerate(previous.ids) if chunk_id in keep] if previous else []
+        old_words, old_tokens = previous.words() if kept else ([], [])
+        words = {word: n for n, word in enumerate(old_words)}
+        tokens = [old_tokens[n] for n in kept]
+        for row in tokenize([text for _, text, _ in rows], return_ids=False):
+            tokens.append(np.array([words.setdefault(w, len(words)) for w in row], dtype=np.int32))
+        tokens, vocabulary = _compact(tokens, list(words))
         bm25 = bm25s.BM25()
-        if rows:
-            bm25.index(tokenize([text for _, text, _ in rows]), show_progress=False)
-        return cls(
+        if tokens:
+            bm25.index(bm25s.tokenization.Tokenized([t.tolist() for t in tokens],
+                                                   {w: n for n, w in enumerate(vocabulary)}),
+                       show_progress=False)
+        index = cls(
             bm25,
-            [row[0] for row in rows],
-            [row[2]["doc_id"] for row in rows],
-            [row[2].get("source", "") for row in rows],
-            np.array([row[2].get("date_number", 0) for row in rows], dtype=np.int64),
+            [previous.ids[n] for n in kept] + [row[0] for row in rows],
+            [previous.doc_ids[n] for n in kept] + [row[2]["doc_id"] for row in rows],
+            [previous.sources[n] for n in kept] + [row[2].get("source", "") for row in rows],
+            np.concatenate([previous.dates[kept] if kept else np.zeros(0, np.int64),
+                            np.array([row[2].get("date_number", 0) for row in rows], np.int64)]),
             version,
         )
+        index._words = (vocabulary, tokens)
+        return index
+
+    def words(self) -> tuple[list[str], list[np.ndarray]]:
+        """The vocabulary, and each row's words as positions in it (saved with the index)."""
+        if self._words is None:
+            vocabulary = json.loads((self.folder / "words.json").read_text())
+            flat, ends = np.load(self.folder / "tokens.npy"), np.load(self.folder / "ends.npy")
+            self._words = (vocabulary, np.split(flat, ends[:-1]) if len(ends) else [])
+        return self._words
 
     def save(self, folder: Path) -> None:
         """Write to `folder` atomically: a reader sees the old index or the new one."""
@@ -78,6 +105,10 @@ class LexicalIndex:
         if self.ids:
             self.bm25.save(staging, show_progress=False)
         np.save(staging / "dates.npy", self.dates)
+        vocabulary, tokens = self.words()
+        (staging / "words.json").write_text(json.dumps(vocabulary))
+        np.save(staging / "tokens.npy", np.concatenate(tokens) if tokens else np.zeros(0, np.int32))
+        np.save(staging / "ends.npy", np.cumsum([len(t) for t in tokens], dtype=np.int64))
         state = {"version": self.version, "ids": self.ids, "doc_ids": self.doc_ids,
                  "sources": self.sources}
         (staging / _STATE).write_text(json.dumps(state))
@@ -99,7 +130,9 @@ class LexicalIndex:
         except (OSError, ValueError):
             return None
         bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False) if state["ids"] else None
-        return cls(bm25, state["ids"], state["doc_ids"], state["sources"], dates, state["version"])
+        index = cls(bm25, state["ids"], state["doc_ids"], state["sources"], dates, state["version"])
+        index.folder = folder if (folder / "words.json").exists() else None
+        return index
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
         """The `k` best rows for `query`, only among `allowed` rows when given (a bool mask)."""
@@ -138,3 +171,11 @@ class LexicalIndex:
         if until:
             allowed &= (self.dates <= until) & (self.dates > 0)
         return allowed
+
+
+def _compact(tokens: list[np.ndarray], vocabulary: list[str]) -> tuple[list[np.ndarray], list[str]]:
+    """Drop the words no row uses any more, and renumber the rest."""
+    used = np.unique(np.concatenate(tokens)) if tokens else np.zeros(0, np.int32)
+    renumber = np.full(len(vocabulary), -1, dtype=np.int32)
+    renumber[used] = np.arange(len(used), dtype=np.int32)
+    return [renumber[t] for t in tokens], [vocabulary[n] for n in used]

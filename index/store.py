@@ -281,6 +281,18 @@ class Store:
                 return
             offset += _PAGE
 
+    def chunk_ids(self) -> set[str]:
+        """The id of every chunk."""
+        return set(self.chunks.get(include=[])["ids"])
+
+    def chunks_by_id(self, ids: list[str]) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of the chunks with these ids."""
+        rows = []
+        for start in range(0, len(ids), _PAGE):
+            page = self.chunks.get(ids=ids[start:start + _PAGE], include=["documents", "metadatas"])
+            rows += zip(page["ids"], page["documents"], page["metadatas"], strict=True)
+        return rows
+
     def count(self) -> tuple[int, int]:
         """(documents, chunks) in the index."""
         return self.documents.count(), self.chunks.count()

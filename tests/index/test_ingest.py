@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from index.errors import BackendUnreachableError, ModelMismatchError
-from index.ingest import ingest
+from index.ingest import ingest, lexical_folder
+from index.lexical import LexicalIndex
 from index.settings import Settings
 from index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS, free_port
@@ -150,3 +151,23 @@ def test_same_relative_home_in_two_folders_is_two_indexes(tmp_path, monkeypatch,
     ingest([FIRST_SEED], relative, progress=False, embedder=embedder)
     assert Store.open(relative).count()[0] == 1
     assert (tmp_path / "b" / ".newsdesk" / "chroma").is_dir()
+
+
+def test_bm25_after_an_ingest_reads_only_the_new_chunks(tmp_path, seed_copy, embedder, monkeypatch):
+    settings = Settings(home=tmp_path / "idx")
+    ingest([seed_copy], settings, progress=False, embedder=embedder)
+    (seed_copy / "bridge.txt").write_text("Harbour bridge reopens\n\nThe Zindelport harbour bridge "
+                                          "reopened on Monday, the city engineer said.\n")
+    (seed_copy / "001_ca5ecb444059c4d2.txt").unlink()
+    read: list[list[str]] = []
+    by_id = Store.chunks_by_id
+    monkeypatch.setattr(Store, "chunks_by_id", lambda self, ids: read.append(ids) or by_id(self, ids))
+    ingest([seed_copy], settings, prune=True, progress=False, embedder=embedder)
+    assert len(read) == 1 and all(i.startswith("bridge::") for i in read[0])
+    updated = LexicalIndex.load(lexical_folder(settings))
+    rebuilt = LexicalIndex.build(list(Store.open(settings).all_chunks()), "full")
+    assert sorted(updated.ids) == sorted(rebuilt.ids)
+    for query in ("Zindelport bridge", "Gerasimov Kursk", "Zelensky ports", "Lukashenka"):
+        assert [(h.chunk_id, round(h.score, 4)) for h in updated.search(query, 5)] == \
+            [(h.chunk_id, round(h.score, 4)) for h in rebuilt.search(query, 5)]
+    assert updated.unknown_words({"lukashenka", "zindelport"}) == {"lukashenka"}
