@@ -357,6 +357,7 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
         work / "home-realtimeqa" if not ingest_documents else None
     if built:  # reuse the eval's index of the same corpus: no need to encode it again
         shutil.copytree(built, full.home, dirs_exist_ok=True)
+        shutil.rmtree(full.home / "bm25", ignore_errors=True)  # made here, by this newsdesk
     _child("child-ingest", str(full.home), str(data / "corpus.jsonl"))  # completes it if needed
     scaled = Settings(home=work / "home-scaled")
     print(f"index: {scale_chunks:,} chunks (perturbed copies) …", file=sys.stderr)

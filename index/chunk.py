@@ -81,44 +81,49 @@ class Chunker:
     def chunk(self, document: Document) -> list[Chunk]:
         """All chunks of `document`, numbered from 0 in reading order."""
         text = document.text
-        packed: list[tuple[Span, ...]] = []
+        packed: list[tuple[tuple[Span, ...], int]] = []
         for group in segments(text, body_spans(text, document.body_start)):
             sentences = [s for span in group for s in sentence_spans(text, span)]
             packed.extend(self._pack(text, sentences))
-        counts = self.count_tokens([text[p[0][0]:p[-1][1]] for p in packed])
         return [
             Chunk(document.doc_id, number, p[0][0], p[-1][1], text[p[0][0]:p[-1][1]], tokens, p)
-            for number, (p, tokens) in enumerate(zip(packed, counts, strict=True))
+            for number, (p, tokens) in enumerate(packed)
         ]
 
-    def _pack(self, text: str, sentences: list[Span]) -> list[tuple[Span, ...]]:
-        """The sentences of each chunk of one segment."""
-        pieces = self._fit(text, sentences)
-        sizes = self.count_tokens([text[s:e] for s, e in pieces])
-        chunks: list[tuple[Span, ...]] = []
+    def _pack(self, text: str, sentences: list[Span]) -> list[tuple[tuple[Span, ...], int]]:
+        """The sentences of each chunk of one segment, and the chunk's word pieces.
+
+        Word pieces never span white space, so a chunk's count is the sum of its sentences'.
+        """
+        pieces, sizes = self._fit(text, sentences)
+        chunks: list[tuple[tuple[Span, ...], int]] = []
         first = 0
         while first < len(pieces):
             last, total = first, sizes[first]
             while last + 1 < len(pieces) and total + sizes[last + 1] <= self.max_tokens:
                 last += 1
                 total += sizes[last]
-            chunks.append(tuple(pieces[first:last + 1]))
+            chunks.append((tuple(pieces[first:last + 1]), total))
             if last + 1 >= len(pieces):
                 break
             # Start the next chunk a few sentences back, but always move forward.
             first = max(first + 1, last + 1 - self.overlap)
         return chunks
 
-    def _fit(self, text: str, sentences: list[Span]) -> list[Span]:
-        """Sentences, with any longer than the budget cut at word boundaries."""
+    def _fit(self, text: str, sentences: list[Span]) -> tuple[list[Span], list[int]]:
+        """Sentences, with any longer than the budget cut at word boundaries, and their sizes."""
         sizes = self.count_tokens([text[s:e] for s, e in sentences])
         pieces: list[Span] = []
+        fitted: list[int] = []
         for (begin, end), size in zip(sentences, sizes, strict=True):
             if size <= self.max_tokens:
                 pieces.append((begin, end))
+                fitted.append(size)
             else:
-                pieces.extend(self._cut(text, begin, end))
-        return pieces
+                cut = self._cut(text, begin, end)
+                pieces.extend(cut)
+                fitted.extend(self.count_tokens([text[s:e] for s, e in cut]))
+        return pieces, fitted
 
     def _cut(self, text: str, begin: int, end: int) -> list[Span]:
         """Cut one long sentence into pieces of at most `max_tokens` word pieces."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from functools import cached_property
 from pathlib import Path
@@ -59,6 +60,12 @@ class Embedder:
                 "use the packaged all-MiniLM-L6-v2."
             ) from None
 
+    @cached_property
+    def _counter(self):
+        """A tokenizer of its own for counting: ingest chunks in one thread while the model
+        encodes in another, and one fast tokenizer used by two threads at once fails."""
+        return copy.deepcopy(self.model.tokenizer)
+
     @property
     def dimension(self) -> int:
         model = self.model
@@ -107,12 +114,12 @@ class Embedder:
         """Word pieces in each text, without special tokens."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        encoded = self._counter(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def token_spans(self, text: str) -> list[Span]:
         """Character span of each word piece of `text`."""
-        encoded = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        encoded = self._counter(text, add_special_tokens=False, return_offsets_mapping=True)
         return [tuple(span) for span in encoded["offset_mapping"]]
 
 

@@ -174,24 +174,23 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
     chunker = Chunker(embedder.count_tokens, embedder.token_spans,
                       max_tokens=min(settings.chunk_tokens, embedder.max_tokens),
                       overlap=settings.chunk_overlap)
-    chunked: list[tuple[Document, list[Chunk]]] = [
-        (document, chunker.chunk(document))
-        for document in tqdm(todo, desc="chunking", unit="doc", disable=not progress)
-    ]
-    total = sum(len(chunks) for _, chunks in chunked)
-    bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress)
-    # Chroma writes one group while the model encodes the next: the encoder never waits on I/O.
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    bar = tqdm(total=len(todo), desc="embedding", unit="doc", disable=not progress)
+    written = 0
+    # Three stages at once: one thread chunks the documents ahead of the model, the model
+    # encodes one group, and another thread writes the group before it to Chroma.
+    with ThreadPoolExecutor(max_workers=1) as chunking, ThreadPoolExecutor(max_workers=1) as writer:
+        chunked = chunking.map(lambda document: (document, chunker.chunk(document)), todo)
         pending = None
         for group in _groups(chunked):
             items = _embed(embedder, group, hashes)
             if pending is not None:
                 bar.update(pending.result())
             pending = writer.submit(_write_group, store, items, new)
+            written += sum(len(item.chunks) for item in items)
         if pending is not None:
             bar.update(pending.result())
     bar.close()
-    return total
+    return written
 
 
 def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
@@ -210,12 +209,12 @@ def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
 
 
 def _write_group(store: Store, items: list[Embedded], new: set[str]) -> int:
-    """Write one group; returns its number of chunks, for the progress bar."""
+    """Write one group; returns its number of documents, for the progress bar."""
     store.write_many(items, new)
-    return sum(len(item.chunks) for item in items)
+    return len(items)
 
 
-def _groups(chunked: list[tuple[Document, list[Chunk]]]):
+def _groups(chunked: Iterable[tuple[Document, list[Chunk]]]):
     """Consecutive documents with about `_EMBED_GROUP` chunks between them."""
     group: list[tuple[Document, list[Chunk]]] = []
     size = 0

@@ -80,6 +80,15 @@ def test_questions_the_articles_cannot_answer_are_refused(assistant, question):
     assert answer.citations == [] and answer.related
 
 
+@pytest.mark.parametrize(("question", "quoted"), [
+    ("What was Putin wearing when he visited his troops?", "military garb"),  # "wearing": unknown
+    ("Which city's ports were hit by Russian strikes?", "ports"),  # "city": unknown
+])
+def test_a_close_call_with_an_unknown_word_is_still_answered(assistant, question, quoted):
+    answer = assistant.ask(question)
+    assert not answer.refused and any(quoted in c.quote for c in answer.citations)
+
+
 def test_follow_up_uses_the_earlier_turn(assistant):
     history = [{"role": "user", "content": "What did Putin's top commander report in Kursk?"},
                {"role": "assistant", "content": "Russia had regained control of 86% [1]."}]
