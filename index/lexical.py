@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -158,14 +158,24 @@ class LexicalIndex:
         stems = dict(zip(words, _stemmer().stemWords(list(words)), strict=True))
         return {word for word, stem in stems.items() if stem not in self.bm25.vocab_dict}
 
+    @cached_property
+    def _rows_of(self) -> dict[str, list[int]]:
+        """doc_id or source -> its rows: a filter costs its own rows, not the corpus."""
+        rows: dict[str, list[int]] = {}
+        for row, names in enumerate(zip(self.doc_ids, self.sources, strict=True)):
+            for name in set(names):
+                rows.setdefault(name, []).append(row)
+        return rows
+
     def mask(self, doc_ids: set[str] | None, since: int, until: int) -> np.ndarray | None:
         """Rows that pass the filters, or None when nothing is filtered."""
         if not doc_ids and not since and not until:
             return None
         allowed = np.ones(len(self.ids), dtype=bool)
         if doc_ids:
-            allowed &= np.array([d in doc_ids or s in doc_ids for d, s in
-                                 zip(self.doc_ids, self.sources, strict=True)])
+            allowed[:] = False
+            for name in doc_ids:
+                allowed[self._rows_of.get(name, [])] = True
         if since:
             allowed &= self.dates >= since
         if until:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from index.errors import BadInputError, IndexMissingError, ModelMismatchError
@@ -47,6 +49,10 @@ def test_lexical_and_dense_stages_can_be_switched(retriever, seed_settings, embe
     assert "Gerasimov" not in dense.retrieve("Gerasimov", k=1)[0].text
     assert any("Gerasimov" in p.text for p in retriever.retrieve("Gerasimov", k=2))
     assert lexical.retrieve("zzzz qqqq", k=3) == []
+    # BM25 honours the article filter, by doc_id or by source path.
+    second = lexical.retrieve("Putin", k=3)[0].source
+    for name in (Path(second).stem, second):
+        assert {p.source for p in lexical.retrieve("Putin", k=5, sources=[name])} == {second}
 
 
 def test_llama_index_adapter_returns_the_same_passages(retriever):
