@@ -104,11 +104,9 @@ def sample_corpus(data: Path, documents: int | None, folder: Path) -> Path:
 
 def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder) -> dict:
     """Our ingest, the floor, and the stock pipeline on the same documents."""
-    from index.store import Store
-
     home = work / f"home-{name}"
     ours = _child("child-ingest", str(home), *map(str, paths))
-    store = Store.open(Settings(home=home))
+    store = _store(home)
     texts = [text for _, text, _ in store.all_chunks()]
     floor = _floor(embedder, texts)
     stock = _child("child-stock", str(work / f"stock-{name}"), *map(str, paths))

@@ -39,6 +39,11 @@ class Chunk:
     tokens: int
     sentences: tuple[Span, ...] = ()
 
+    @property
+    def local_sentences(self) -> list[Span]:
+        """The sentences as spans of the chunk's own text."""
+        return [(s - self.start, e - self.start) for s, e in self.sentences]
+
 
 def sentence_spans(text: str, span: Span | None = None) -> list[Span]:
     """Sentences of `text[span[0]:span[1]]` (all of `text` by default), as spans of `text`.

@@ -198,7 +198,7 @@ def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
     """The group's chunks and sentences embedded in one pass of the model."""
     chunks = [c for _, mine in group for c in mine]
     vectors, sentence_vectors = embedder.embed_with_sentences(
-        [c.text for c in chunks], [[(s - c.start, e - c.start) for s, e in c.sentences] for c in chunks])
+        [c.text for c in chunks], [c.local_sentences for c in chunks])
     items, offset = [], 0
     for document, mine in group:
         end = offset + len(mine)

@@ -312,6 +312,11 @@ def chunk_id(doc_id: str, hash: str, number: int) -> str:
     return f"{doc_id}::{hash[:16]}::{number}"
 
 
+def chunk_position(chunk_id: str) -> int:
+    """A chunk's number in its document, read from its id."""
+    return int(chunk_id.rsplit("::", 1)[1])
+
+
 def date_number(date: str) -> int:
     """`2025-03-14` -> 20250314, for range filters (Chroma compares numbers only); 0 if none."""
     return int(date.replace("-", "")) if date else 0
@@ -341,7 +346,7 @@ def _chunk_metadata(item: Embedded, n: int) -> dict:
         "chunk": chunk.number,
         "hash": item.hash,
         # Sentence vectors for the answerer, 8 bits per number (cosines move by < 0.01).
-        "sentences": " ".join(f"{s - chunk.start} {e - chunk.start}" for s, e in chunk.sentences),
+        "sentences": " ".join(f"{s} {e}" for s, e in chunk.local_sentences),
         "sentence_vectors": base64.b64encode(_quantize(item.sentence_vectors[n])).decode(),
     }
 

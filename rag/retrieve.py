@@ -18,7 +18,7 @@ from index.ingest import refresh_lexical
 from index.lexical import LexicalIndex
 from index.load import normalize_date
 from index.settings import Settings
-from index.store import Store, chunk_sentences, date_number
+from index.store import Store, chunk_position, chunk_sentences, date_number
 from rag.fusion import reciprocal_rank_fusion
 from rag.types import Passage
 
@@ -205,8 +205,7 @@ class Retriever:
             where=filters.chroma_where(), include=["distances"],
         )
         prior = self.config.lead_prior
-        # A chunk id ends with the chunk's position in its article.
-        scored = [(-distance - prior * math.log1p(int(chunk_id.rsplit("::", 1)[1])), chunk_id)
+        scored = [(-distance - prior * math.log1p(chunk_position(chunk_id)), chunk_id)
                   for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)]
         return [chunk_id for _, chunk_id in sorted(scored, key=lambda pair: -pair[0])]
 
