@@ -1,24 +1,33 @@
 # Two commands set everything up on a fresh machine:
 #   make run    install, index seeds/, start the chat on http://127.0.0.1:7860
-#   make test   install, then run the whole test suite
+#   make test   install, then lint, check the layers and run the whole test suite
+# Both install the exact versions in requirements.lock (by hash); `make lock` refreshes it.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --quiet --disable-pip-version-check
+LOCK := requirements.lock
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run browser test lint clean
+.PHONY: setup run browser test lint lock clean
 
 setup: $(VENV)/.installed
 
-# torch first, pinned to the CPU build on disk: an unpinned torch pulls a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml
+# Every dependency at its locked version and hash. torch is pinned to the CPU build that lies on
+# disk (/opt/wheels): an unpinned torch pulls a multi-GB CUDA build.
+$(VENV)/.locked: $(LOCK)
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PIP) install pip==26.3
+	$(PIP) install --require-hashes --no-deps -r $(LOCK)
+	touch $@
+
+# newsdesk itself, its files linked from these folders (strict editable: see setup.py). A new
+# module changes its folder's time, and make installs again.
+$(VENV)/.installed: $(VENV)/.locked pyproject.toml setup.py app.py cli.py rag index evals
+	$(PIP) install --no-deps --no-build-isolation --config-settings editable_mode=strict -e .
 	touch $@
 
 run: setup
@@ -31,10 +40,21 @@ browser:
 
 test: setup browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+
+# Resolve every dependency afresh (newest versions pyproject.toml allows) and write the lock.
+lock:
+	python3 -m venv build/lock-tools
+	build/lock-tools/bin/pip install --quiet --disable-pip-version-check pip==26.3 pip-tools==7.6.2
+	build/lock-tools/bin/pip-compile --quiet --rebuild --extra test --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links -P 'torch==2.13.0+cpu' \
+		--custom-compile-command 'make lock' -o $(LOCK).new pyproject.toml
+	mv $(LOCK).new $(LOCK)
 
 clean:
-	rm -rf $(VENV) .newsdesk
+	rm -rf $(VENV) .newsdesk build

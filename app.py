@@ -1,15 +1,21 @@
 """newsdesk in the browser: a chat with cited answers and the sources beside it.
 
-Only the Gradio face lives here; retrieval and answers come from `rag`, ingest from `index`.
-Run `python app.py` or `newsdesk serve` (same options: --host, --port, --auth, --no-mcp).
-Everything shown from an article or a question is escaped: article text is untrusted.
+Only the Gradio face lives here; retrieval and answers come from `newsdesk` (rag/), ingest from
+`newsdesk.index`. Run `python app.py` or `newsdesk serve` (the same flags: --host, --port,
+--auth, --no-mcp, --llm ...). Everything shown from an article or a question is escaped: article
+text is untrusted.
+
+Each answer bubble carries its state in the page, as the class of its status element
+(`state-answering`, `state-checking` with the words "checking citations…", `state-done`), and so
+does the upload report (`state-ingesting`, `state-done`): people see what is going on, and tests
+wait on it. (A class, because Gradio's sanitizer keeps classes and drops data attributes.)
 """
 
 from __future__ import annotations
 
+import argparse
 import functools
 import html
-import os
 import re
 import shutil
 import sys
@@ -17,11 +23,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from index.embed import Embedder
-from index.errors import BadInputError, IndexMissingError, NewsdeskError
-from index.ingest import ingest
-from index.settings import Settings
-from rag import Answer, Assistant, LLMSettings, Retriever
+from newsdesk import Answer, Assistant, Checking, Retriever, TextPiece
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
+from newsdesk.index.ingest import ingest
+from newsdesk.index.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
 
 EXAMPLES = [
     "What conditions did Putin set?",
@@ -33,6 +39,8 @@ UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_MB = 5
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
+_STATE = re.compile(r'<span class="answer-state[^"]*"[^>]*>[^<]*</span>')
 
 CSS = """
 .source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin: 0 0 12px 0; }
@@ -61,17 +69,15 @@ JS = """
 class Desk:
     """The open index behind the page; reopened after an upload changes it."""
 
-    def __init__(self, settings: Settings, llm: LLMSettings):
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.llm = llm
         self.embedder = Embedder(settings.embed_model, settings.batch_size)
         self._assistant: Assistant | None = None
 
     @property
     def assistant(self) -> Assistant:
         if self._assistant is None:
-            self._assistant = Assistant.open(settings=self.settings, embedder=self.embedder,
-                                             llm=self.llm)
+            self._assistant = Assistant.open(settings=self.settings, embedder=self.embedder)
         return self._assistant
 
     @property
@@ -108,6 +114,12 @@ class Desk:
 def escape_markdown(text: str) -> str:
     """Text shown literally in Markdown: HTML escaped, Markdown syntax backslashed."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def bubble(markdown: str, state: str) -> str:
+    """An answer bubble's content: its text, then its state as the page shows it."""
+    label = {"answering": "", "checking": "checking citations…", "done": ""}[state]
+    return f'{markdown}\n\n<span class="answer-state state-{state}" role="status">{label}</span>'
 
 
 def answer_markdown(answer: Answer) -> str:
@@ -165,45 +177,55 @@ def _text(content) -> str:
 
 
 def _prior_turns(history: list[dict]) -> list[dict]:
-    return [{"role": m["role"], "content": _text(m["content"])} for m in history
+    """The chat so far as plain turns: what was said, without the page's markup."""
+    return [{"role": m["role"], "content": _plain(_text(m["content"]))} for m in history
             if m.get("role") in ("user", "assistant")]
+
+
+def _plain(shown: str) -> str:
+    """A message as typed or written, from its escaped form in the chat."""
+    return html.unescape(_ESCAPED.sub(r"\1", _STATE.sub("", shown))).strip()
 
 
 # ---- the page ----
 
-def build(settings: Settings, llm: LLMSettings | None = None) -> gr.Blocks:
-    desk = Desk(settings, llm or LLMSettings.load())
+def build(settings: Settings) -> gr.Blocks:
+    desk = Desk(settings)
 
     def respond(message, history, k, articles, since, until, answerer):
         history = list(history or [])
         question = (message or "").strip()
         turns = _prior_turns(history)
         history.append({"role": "user", "content": escape_markdown(question) or "(empty)"})
-        history.append({"role": "assistant", "content": ""})
-        written, answer = "", None
+        history.append({"role": "assistant", "content": bubble("", "answering")})
+        yield history, "", gr.skip()
+        written = ""
         try:
             for event in desk.assistant.stream(question, turns, k=int(k), sources=articles or None,
                                                since=since or None, until=until or None,
                                                answerer=answerer or None):
-                if isinstance(event, Answer):
-                    answer = event
-                    break
-                for piece in _pieces(event):  # a model streams; the extractive text comes whole
-                    written += piece
-                    history[-1] = {"role": "assistant", "content": escape_markdown(written)}
-                    yield history, "", gr.skip()
+                match event:
+                    case TextPiece(text):
+                        for piece in _pieces(text):  # a model streams; extractive text comes whole
+                            written += piece
+                            history[-1]["content"] = bubble(escape_markdown(written), "answering")
+                            yield history, "", gr.skip()
+                    case Checking():
+                        history[-1]["content"] = bubble(escape_markdown(written), "checking")
+                        yield history, "", gr.skip()
+                    case Answer():
+                        history[-1]["content"] = bubble(answer_markdown(event), "done")
+                        yield history, "", sources_html(event, desk.document_text)
         except NewsdeskError as error:
-            history[-1] = {"role": "assistant", "content": f"⚠️ {escape_markdown(str(error))}"}
+            history[-1]["content"] = bubble(f"⚠️ {escape_markdown(str(error))}", "done")
             yield history, "", ""
-            return
-        history[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-        yield history, "", sources_html(answer, desk.document_text)
 
     def upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         message = add_articles(desk, files or [])
-        return message, desk.status(), gr.update(choices=desk.articles()), None
+        return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
+                gr.update(choices=desk.articles()), None)
 
-    with gr.Blocks(title="newsdesk") as page:
+    with gr.Blocks(title="newsdesk", analytics_enabled=False) as page:
         gr.Markdown("## newsdesk · ask the articles, check every answer")
         status = gr.Markdown(elem_id="index-status")
         with gr.Row():
@@ -219,9 +241,9 @@ def build(settings: Settings, llm: LLMSettings | None = None) -> gr.Blocks:
                 panel = gr.HTML(elem_id="sources")
         with gr.Accordion("Settings", open=False):
             k = gr.Slider(1, 30, value=8, step=1, label="Passages to read")
-            answerer = gr.Radio(["llm", "extractive"], visible=desk.llm.enabled,
-                                value="llm" if desk.llm.enabled else "extractive",
-                                label=f"Answers written by (llm: {desk.llm.kind} {desk.llm.model})")
+            answerer = gr.Radio(["llm", "extractive"], visible=settings.llm_enabled,
+                                value="llm" if settings.llm_enabled else "extractive",
+                                label=f"Answers written by (llm: {settings.llm} {settings.llm_model})")
             articles = gr.Dropdown(choices=desk.articles(), multiselect=True,
                                    label="Only these articles (none = all)")
             with gr.Row():
@@ -237,7 +259,10 @@ def build(settings: Settings, llm: LLMSettings | None = None) -> gr.Blocks:
         box.submit(respond, [box, chat, k, articles, since, until, answerer], [chat, box, panel],
                    api_visibility="private")
         clear.click(lambda: ([], "", ""), None, [chat, box, panel], api_visibility="private")
-        files.upload(upload, files, [added, status, articles, files], api_visibility="private")
+        files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
+                     None, added,
+                     api_visibility="private", queue=False).then(
+            upload, files, [added, status, articles, files], api_visibility="private")
 
         def ask(question: str, k: int = 8, sources: list[str] | None = None, since: str = "",
                 until: str = "", answerer: str = "") -> dict:
@@ -310,28 +335,43 @@ def add_articles(desk: Desk, files: list) -> str:
     return "\n".join(lines) or "No files."
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None,
-          mcp: bool = True, llm: LLMSettings | None = None) -> None:
-    """Start the app and block until it is stopped."""
-    page = build(settings, llm)
+def serve(settings: Settings) -> None:
+    """Start the app on `settings.host`:`settings.port` and block until it is stopped."""
+    page = build(settings)
     page.desk.embedder.embed(["warm up"])  # load the model now, not on the first question
-    credentials = _credentials(auth or os.environ.get("NEWSDESK_AUTH"))
-    print(f"newsdesk: chat at http://{host}:{port} ({page.desk.status()})", flush=True)
-    page.queue().launch(server_name=host, server_port=port, auth=credentials, mcp_server=mcp,
-                        max_file_size=f"{MAX_UPLOAD_MB}mb", css=CSS, js=JS, quiet=True,
-                        show_error=True, footer_links=["api"])
+    print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({page.desk.status()})",
+          flush=True)
+    try:
+        page.queue().launch(server_name=settings.host, server_port=settings.port,
+                            auth=_credentials(settings), mcp_server=settings.mcp,
+                            max_file_size=f"{MAX_UPLOAD_MB}mb", css=CSS, js=JS, quiet=True,
+                            show_error=True, footer_links=["api"])
+    except OSError as error:
+        raise BadInputError(f"Cannot serve on {settings.host}:{settings.port} ({error}); pick "
+                            "another --port.") from None
 
 
-def _credentials(auth: str | None) -> tuple[str, str] | None:
-    if not auth:
+def _credentials(settings: Settings) -> tuple[str, str] | None:
+    if settings.auth is None:
         return None
-    user, _, password = auth.partition(":")
+    user, _, password = settings.auth.get_secret_value().partition(":")
     if not user or not password:
         raise BadInputError("--auth takes USER:PASSWORD (or set NEWSDESK_AUTH).")
     return user, password
 
 
-if __name__ == "__main__":
-    from rag.cli import main
+def main(argv: list[str] | None = None) -> int:
+    """`python app.py [flags]`: the same as `newsdesk serve [flags]`."""
+    set_process_defaults()
+    parser = argparse.ArgumentParser(prog="app.py", description="The newsdesk chat in the browser.")
+    add_flags(parser, SERVE_FLAGS)
+    try:
+        serve(from_flags(parser.parse_args(argv)))
+    except NewsdeskError as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
+        return 2
+    return 0
 
-    sys.exit(main(["serve", *sys.argv[1:]]))
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.metrics import percentiles
-from evals.report import REPORTS
-from index.embed import Embedder
-from index.settings import Settings
+from newsdesk.evals.metrics import percentiles
+from newsdesk.evals.report import REPORTS
+from newsdesk.index.embed import Embedder
+from newsdesk.index.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -35,7 +35,7 @@ def child_ingest(home: str, *paths: str) -> dict:
     """In a child process: newsdesk's ingest, its time without the model load, its peak memory."""
     import resource
 
-    from index.ingest import ingest
+    from newsdesk.index.ingest import ingest
 
     started = time.perf_counter()
     embedder = Embedder()
@@ -57,8 +57,8 @@ def child_stock(folder: str, *paths: str) -> dict:
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from evals.stock import load_documents
-    from index.embed import model_location
+    from newsdesk.evals.stock import load_documents
+    from newsdesk.index.embed import model_location
 
     embed = HuggingFaceEmbedding(model_name=model_location("all-MiniLM-L6-v2"))
     docs = [Document(text=d.text, id_=d.doc_id) for d in load_documents([Path(p) for p in paths])]
@@ -83,9 +83,9 @@ CHILDREN = {"child-ingest": child_ingest, "child-stock": child_stock}
 
 def _child(name: str, *args: str) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-           "TOKENIZERS_PARALLELISM": "false", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "evals.bench", name, *args], env=env,
-                          capture_output=True, text=True, cwd=ROOT)
+           "TOKENIZERS_PARALLELISM": "false", "TRANSFORMERS_VERBOSITY": "error"}
+    done = subprocess.run([sys.executable, "-m", "newsdesk.evals.bench", name, *args], env=env,
+                          capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -145,7 +145,7 @@ def measure_incremental(home: Path, corpus: Path, work: Path, sample: dict) -> d
 
 
 def _store(home: Path):
-    from index.store import Store
+    from newsdesk.index.store import Store
 
     return Store.open(Settings(home=home))
 
@@ -176,8 +176,8 @@ def _coverage(store) -> float:
 
 def scaled_copy(source: Settings, target: Settings, chunks: int, seed: int = 0) -> int:
     """Fill `target` with perturbed copies of `source`'s chunks until it holds `chunks` of them."""
-    from index.ingest import refresh_lexical
-    from index.store import Store
+    from newsdesk.index.ingest import refresh_lexical
+    from newsdesk.index.store import Store
 
     original = Store.open(source)
     store = Store.create(target, original.manifest)
@@ -220,7 +220,7 @@ def _chunk_rows(store):
 
 def measure_queries(name: str, settings: Settings, questions: list[str], embedder: Embedder) -> dict:
     """Warm retrieve and ask latency over `questions`."""
-    from rag import Assistant
+    from newsdesk import Assistant
 
     assistant = Assistant.open(settings=settings, embedder=embedder)
     assistant.ask(questions[0])  # warm
@@ -241,7 +241,7 @@ def measure_queries(name: str, settings: Settings, questions: list[str], embedde
 def measure_concurrency(settings: Settings, questions: list[str], embedder: Embedder,
                         clients: int = 8) -> dict:
     """Questions per second and p95 with `clients` threads asking at once."""
-    from rag import Assistant
+    from newsdesk import Assistant
 
     assistants = [Assistant.open(settings=settings, embedder=embedder) for _ in range(clients)]
     assistants[0].ask(questions[0])
@@ -271,8 +271,8 @@ def measure_cold_start(home: Path) -> dict:
     env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1",
            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--no-mcp"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "newsdesk.app", "--port", str(port), "--no-mcp"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         while True:
@@ -383,7 +383,7 @@ def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: P
     """The same concurrency test against a real `chroma run` server on 127.0.0.1."""
     import urllib.request
 
-    from index.ingest import ingest
+    from newsdesk.index.ingest import ingest
 
     port = _free_port()
     chroma = Path(sys.executable).with_name("chroma")

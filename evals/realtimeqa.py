@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from evals import metrics
-from evals.report import SuiteResult, SystemResult
-from evals.systems import System, is_default, open_assistant, open_index, wide
-from index.embed import Embedder
-from index.errors import BadInputError
-from rag.retrieve import Filters
+from newsdesk.evals import metrics
+from newsdesk.evals.report import SuiteResult, SystemResult
+from newsdesk.evals.systems import System, is_default, open_assistant, open_index, wide
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.settings import Settings
+from newsdesk.types import Filters
 
 BUDGET = 1000  # word pieces of context every system gets for "answer in context"
 DEPTH = 60  # passages read to rank documents 10 deep
@@ -60,8 +61,8 @@ def pick_choice(question: str, choices: list[str], context: list[str], embedder:
     return int(np.argmax(np.asarray(mentions) + 0.01 * closeness))
 
 
-def run(systems: list[System], embedder: Embedder, data: Path, limit: int | None = None,
-        progress: bool = True) -> SuiteResult:
+def run(systems: list[System], embedder: Embedder, settings: Settings, data: Path,
+        limit: int | None = None, progress: bool = True) -> SuiteResult:
     questions = load_questions(data)[:limit]
     corpus = [data / "corpus.jsonl"]
     result = SuiteResult("realtimeqa", notes={"questions": len(questions), "budget_word_pieces": BUDGET,
@@ -69,7 +70,7 @@ def run(systems: list[System], embedder: Embedder, data: Path, limit: int | None
     for system in systems:
         started = time.perf_counter()
         if system.stock:
-            from evals.stock import StockPipeline
+            from newsdesk.evals.stock import StockPipeline
 
             stock = StockPipeline.build("realtimeqa", corpus, embedder.name, progress)
 
@@ -78,8 +79,8 @@ def run(systems: list[System], embedder: Embedder, data: Path, limit: int | None
                 return [h.doc_id for h in hits], [h.text for h in hits]
             assistant = None
         else:
-            settings = open_index("realtimeqa", corpus, system, embedder, progress=progress)
-            assistant = open_assistant(settings, wide(system), embedder)
+            indexed = open_index("realtimeqa", corpus, system, embedder, settings, progress)
+            assistant = open_assistant(indexed, wide(system), embedder)
 
             def search(query, retriever=assistant.retriever):
                 passages = retriever.search(query, DEPTH, Filters())

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.errors import BadInputError
+from newsdesk.index.errors import BadInputError
 
 REPORTS = Path("reports")
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from evals import metrics
-from evals.report import SuiteResult, SystemResult
-from evals.systems import System, open_assistant, open_index
-from index.embed import Embedder
-from index.errors import BadInputError
+from newsdesk.evals import metrics
+from newsdesk.evals.report import SuiteResult, SystemResult
+from newsdesk.evals.systems import System, open_assistant, open_index
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.settings import Settings
 
 CORPORA = {"plain": "corpus.jsonl", "counterfactual": "corpus_with_counterfactual.jsonl"}
 
@@ -33,15 +34,15 @@ def correct(text: str, groups: list[list[str]]) -> bool:
     return all(any(metrics.contains(text, alias) for alias in group) for group in groups)
 
 
-def run(systems: list[System], embedder: Embedder, data: Path, limit: int | None = None,
-        progress: bool = True) -> SuiteResult:
+def run(systems: list[System], embedder: Embedder, settings: Settings, data: Path,
+        limit: int | None = None, progress: bool = True) -> SuiteResult:
     questions = load_questions(data)[:limit]
     result = SuiteResult("rgb", notes={"questions": len(questions), "data": str(data)})
     for system in (s for s in systems if not s.stock):
         for label, corpus in CORPORA.items():
             named = replace(system, name=f"{system.name} · {label}")
-            settings = open_index(f"rgb-{label}", [data / corpus], system, embedder, progress)
-            assistant = open_assistant(settings, system, embedder)
+            indexed = open_index(f"rgb-{label}", [data / corpus], system, embedder, settings, progress)
+            assistant = open_assistant(indexed, system, embedder)
             result.systems.append(_score(named, questions, assistant, progress))
     return result
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from evals import metrics
-from evals.report import SuiteResult, SystemResult
-from evals.systems import System, open_assistant, open_index
-from index.embed import Embedder
-from rag.assistant import Assistant
-from rag.retrieve import Filters
-from rag.types import Answer
+from newsdesk.assistant import Assistant
+from newsdesk.evals import metrics
+from newsdesk.evals.report import SuiteResult, SystemResult
+from newsdesk.evals.systems import System, open_assistant, open_index
+from newsdesk.index.embed import Embedder
+from newsdesk.index.settings import Settings
+from newsdesk.types import Answer, Filters
 
 GOLD = Path(__file__).parent / "gold" / "seeds.jsonl"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -115,23 +115,23 @@ def evidence_recall(search, gold: list[GoldQuestion], k: int) -> float:
     return round(found / total, 4) if total else 0.0
 
 
-def run(systems: list[System], embedder: Embedder, gold_path: Path = GOLD, k: int = 5,
-        limit: int | None = None, progress: bool = True) -> SuiteResult:
+def run(systems: list[System], embedder: Embedder, settings: Settings, gold_path: Path = GOLD,
+        k: int = 5, limit: int | None = None, progress: bool = True) -> SuiteResult:
     """Score each system on the gold set."""
     gold = load_gold(gold_path)[:limit]
     result = SuiteResult("seeds", notes={"questions": len(gold), "k": k, "gold": str(gold_path)})
     for system in systems:
         outcome = SystemResult(system.name)
         if system.stock:
-            from evals.stock import StockPipeline
+            from newsdesk.evals.stock import StockPipeline
 
             stock = StockPipeline.build("seeds", [SEEDS], embedder.name, progress)
             outcome.summary[f"evidence_recall@{k}"] = evidence_recall(
                 lambda q, n, stock=stock: [h.text for h in stock.search(q, n)], gold, k)
             result.systems.append(outcome)
             continue
-        settings = open_index("seeds", [SEEDS], system, embedder, progress=False)
-        assistant = open_assistant(settings, system, embedder)
+        indexed = open_index("seeds", [SEEDS], system, embedder, settings, progress=False)
+        assistant = open_assistant(indexed, system, embedder)
         outcome.summary[f"evidence_recall@{k}"] = evidence_recall(
             lambda q, n, found=assistant.retriever: [p.text for p in found.search(q, n, Filters())],
             gold, k)

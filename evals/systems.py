@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from index.embed import Embedder
-from index.ingest import ingest
-from index.settings import Settings
-from rag.assistant import Assistant
-from rag.llm import LLMSettings
-from rag.retrieve import RetrievalConfig
+from newsdesk.assistant import Assistant
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.ingest import ingest
+from newsdesk.index.settings import Settings
+from newsdesk.retrieve import RetrievalConfig
 
 EVAL_HOME = Path(".newsdesk/evals")
 
@@ -26,10 +26,10 @@ class System:
     """One retrieval configuration under test."""
 
     name: str
-    chunk_tokens: int = Settings.chunk_tokens
+    chunk_tokens: int | None = None  # None: the settings' chunk size
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     stock: bool = False  # the stock llama-index pipeline instead of newsdesk
-    llm: LLMSettings = field(default_factory=LLMSettings)  # who writes the answers
+    llm: str = ""  # the model that writes the answers, "" for the extractive answerer
 
 
 DEFAULT = System("newsdesk (default)")
@@ -48,8 +48,6 @@ SYSTEMS = {
 
 def pick(names: list[str] | None) -> list[System]:
     """The systems named on the command line (all when none)."""
-    from index.errors import BadInputError
-
     unknown = [n for n in names or [] if n not in SYSTEMS]
     if unknown:
         raise BadInputError(f"Unknown system {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}.")
@@ -57,10 +55,16 @@ def pick(names: list[str] | None) -> list[System]:
 
 
 def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedder,
-               progress: bool = True) -> Settings:
-    """Settings of an index of `paths` built with `system`'s chunk size (built when needed)."""
-    settings = Settings(home=EVAL_HOME / f"{corpus}-c{system.chunk_tokens}",
-                        chunk_tokens=system.chunk_tokens)
+               settings: Settings, progress: bool = True) -> Settings:
+    """Settings of an index of `paths` built with `system`'s chunk size (built when needed).
+
+    Each corpus and chunk size has its own folder under `.newsdesk/evals/` (and its own
+    collections on a Chroma server, when `settings` name one).
+    """
+    chunk_tokens = system.chunk_tokens or settings.chunk_tokens
+    name = f"{corpus}-c{chunk_tokens}"
+    collection = f"{settings.collection}_{name}" if settings.chroma_url else settings.collection
+    settings = settings.but(home=EVAL_HOME / name, chunk_tokens=chunk_tokens, collection=collection)
     report = ingest(paths, settings, prune=True, progress=progress, embedder=embedder)
     if report.problems:
         raise RuntimeError(f"{len(report.problems)} problems ingesting {corpus}: {report.problems[0]}")
@@ -68,8 +72,9 @@ def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedde
 
 
 def open_assistant(settings: Settings, system: System, embedder: Embedder) -> Assistant:
-    return Assistant.open(settings=settings, retrieval=system.retrieval, embedder=embedder,
-                          llm=system.llm)
+    """The assistant of `system` over the index of `settings` (with its LLM, if any)."""
+    return Assistant.open(settings=settings if system.llm else settings.but(llm="extractive"),
+                          retrieval=system.retrieval, embedder=embedder)
 
 
 def is_default(system: System) -> bool:
@@ -77,12 +82,12 @@ def is_default(system: System) -> bool:
     return replace(system, name=DEFAULT.name, llm=DEFAULT.llm) == DEFAULT
 
 
-def with_llm(systems: list[System], llm: LLMSettings) -> list[System]:
-    """`systems` answering with `llm` when one is configured (named after it)."""
-    if not llm.enabled:
+def with_llm(systems: list[System], settings: Settings) -> list[System]:
+    """`systems` answering with the settings' LLM when one is configured (named after it)."""
+    if not settings.llm_enabled:
         return systems
-    return [s if s.stock else replace(s, name=f"{s.name} + {llm.kind}:{llm.model}", llm=llm)
-            for s in systems]
+    model = f"{settings.llm}:{settings.llm_model}"
+    return [s if s.stock else replace(s, name=f"{s.name} + {model}", llm=model) for s in systems]
 
 
 def wide(system: System, candidates: int = 100) -> System:

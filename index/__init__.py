@@ -1,5 +1,5 @@
 """The write side: article files -> cleaned, chunked, embedded documents in Chroma."""
 
-from index.ingest import IngestReport, ingest
+from newsdesk.index.ingest import IngestReport, ingest
 
 __all__ = ["IngestReport", "ingest"]

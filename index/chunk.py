@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.clean import Span, body_spans, segments
-from index.english import sentence_tokenizer
-from index.load import Document
+from newsdesk.index.clean import Span, body_spans, segments
+from newsdesk.index.english import sentence_tokenizer
+from newsdesk.index.load import Document
 
 _LINE = re.compile(r"[^\n]+")
 

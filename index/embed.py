@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import copy
-import os
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from index.clean import Span
-from index.errors import BadInputError
-from index.settings import PACKAGED_MODEL
+from newsdesk.index.clean import Span
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.settings import PACKAGED_MODEL
 
 
 def model_location(name: str) -> str:
@@ -43,16 +42,13 @@ class Embedder:
 
     @cached_property
     def model(self):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging
 
-        logging.set_verbosity_error()  # silences length warnings: chunking handles length
-        logging.disable_progress_bar()
-
+        location = model_location(self.name)
         try:
-            return SentenceTransformer(model_location(self.name), device="cpu")
+            # A folder loads with no network at all; a hub name needs it (and HF_HUB_OFFLINE=0).
+            return SentenceTransformer(location, device="cpu",
+                                       local_files_only=Path(location).is_dir())
         except Exception as error:  # the library raises many kinds for a model it cannot find
             raise BadInputError(
                 f"Cannot load the embedding model {self.name!r} ({error}). Set "

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from index.chunk import Chunk, Chunker
-from index.embed import Embedder
-from index.errors import IndexMissingError
-from index.lexical import LexicalIndex
-from index.load import Document, Problem, find_files, load_file
-from index.settings import Settings
-from index.store import Embedded, Manifest, Store
+from newsdesk.index.chunk import Chunk, Chunker
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import IndexMissingError
+from newsdesk.index.lexical import LexicalIndex
+from newsdesk.index.load import Document, Problem, find_files, load_file
+from newsdesk.index.settings import Settings
+from newsdesk.index.store import Embedded, Manifest, Store
 
 # Chunks embedded together: large enough to keep the encoder busy, small enough to show progress.
 _EMBED_GROUP = 512

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.english import stopwords
+from newsdesk.index.english import stopwords
 
 _STATE = "newsdesk.json"
 

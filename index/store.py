@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,16 +20,16 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.chunk import Chunk
-from index.clean import Span
-from index.errors import (
+from newsdesk.index.chunk import Chunk
+from newsdesk.index.clean import Span
+from newsdesk.index.errors import (
     BackendUnreachableError,
     BadInputError,
     IndexMissingError,
     ModelMismatchError,
 )
-from index.load import Document
-from index.settings import Settings
+from newsdesk.index.load import Document
+from newsdesk.index.settings import Settings
 
 SCHEMA_VERSION = 1
 _PAGE = 2000
@@ -84,7 +83,6 @@ class StoredDocument:
 
 def connect(settings: Settings):
     """A Chroma client: a server when `chroma_url` is set, else the embedded database."""
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
 
     client_settings = chromadb.Settings(anonymized_telemetry=False)

@@ -1,46 +1,71 @@
-"""newsdesk's library API: retrieve passages from news articles and answer with citations.
+"""newsdesk: ask questions of news articles and get answers you can check.
 
-    from rag import Assistant, Retriever
+    from newsdesk import Assistant, Retriever
     retriever = Retriever.open()
     passages = retriever.retrieve("What conditions did Putin set?", k=5)
     answer = Assistant.open().ask("What conditions did Putin set?")
 
-Other tools import from here, never from the private modules.
+This package is rag/ in the repository (the read side); `newsdesk.index` (index/, the write
+side), `newsdesk.evals` (evals/) and the composition root (`newsdesk.cli`, `newsdesk.app`) are
+mapped into it at build time. Other tools import from here, never from the private modules.
 """
 
-from index.errors import (
+from newsdesk.answerer import Answerer
+from newsdesk.assistant import Assistant
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
+from newsdesk.fusion import reciprocal_rank_fusion
+from newsdesk.index.errors import (
     BackendUnreachableError,
     BadInputError,
     IndexMissingError,
     ModelMismatchError,
     NewsdeskError,
 )
-from index.settings import Settings
-from rag.answer import AnswerConfig, ExtractiveAnswerer
-from rag.assistant import Assistant
-from rag.fusion import reciprocal_rank_fusion
-from rag.llm import LLMAnswerer, LLMSettings
-from rag.retrieve import Filters, RetrievalConfig, Retriever
-from rag.types import Answer, AnswerSentence, Citation, Passage
+from newsdesk.index.ingest import IngestReport, ingest
+from newsdesk.index.settings import Settings
+from newsdesk.llm import LLMAnswerer
+from newsdesk.retrieve import RetrievalConfig, Retriever
+from newsdesk.types import (
+    Answer,
+    AnswerEvent,
+    AnswerSentence,
+    Checking,
+    Citation,
+    Evidence,
+    Filters,
+    Passage,
+    TextPiece,
+    Turn,
+)
+
+__version__ = "0.2.0"
 
 __all__ = [
     "Answer",
     "AnswerConfig",
+    "AnswerEvent",
     "AnswerSentence",
+    "Answerer",
     "Assistant",
     "BackendUnreachableError",
     "BadInputError",
+    "Checking",
     "Citation",
+    "Evidence",
     "ExtractiveAnswerer",
     "Filters",
     "IndexMissingError",
+    "IngestReport",
     "LLMAnswerer",
-    "LLMSettings",
     "ModelMismatchError",
     "NewsdeskError",
     "Passage",
     "RetrievalConfig",
     "Retriever",
     "Settings",
+    "TextPiece",
+    "Turn",
+    "__version__",
+    "ingest",
     "reciprocal_rank_fusion",
 ]

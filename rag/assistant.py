@@ -1,20 +1,20 @@
-"""The assistant: a conversation turn -> retrieval -> a cited answer."""
+"""The assistant: a conversation turn -> retrieval -> an answerer -> a cited answer."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
-from index.embed import Embedder
-from index.errors import BackendUnreachableError, BadInputError
-from index.settings import Settings
-from rag.answer import AnswerConfig, ExtractiveAnswerer, asks_for_several
-from rag.llm import LLMAnswerer, LLMSettings
-from rag.retrieve import Filters, RetrievalConfig, Retriever, check_query
-from rag.types import Answer
+from newsdesk.answerer import Answerer, final_answer
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_several
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.settings import Settings
+from newsdesk.llm import LLMAnswerer
+from newsdesk.retrieve import RetrievalConfig, Retriever, check_query
+from newsdesk.types import Answer, AnswerEvent, Evidence, Filters, Turn
 
 # Top passages whose next chunk is read too: an answer often runs on past a chunk's end.
 _FOLLOWING = 5
@@ -25,29 +25,34 @@ _FOLLOW_UP = re.compile(
     r"her|their|those|these|there|then|him)\b", re.I)
 
 
-def condense(question: str, history: list[dict] | None) -> str:
+def condense(question: str, history: tuple[Turn, ...]) -> str:
     """Earlier turns a follow-up question depends on, as text to search with ("" if none)."""
-    turns = check_history(history)
-    users = [t["content"] for t in turns if t["role"] == "user"]
+    users = [t.content for t in history if t.role == "user"]
     if not users or not _FOLLOW_UP.search(question):
         return ""
     return users[-1]
 
 
-def check_history(history: list[dict] | None) -> list[dict]:
-    """The history as `[{"role", "content"}]`; BadInputError for anything else."""
+def check_history(history: list[dict] | None) -> tuple[Turn, ...]:
+    """The history as `Turn`s; BadInputError for anything but `[{"role", "content"}]`."""
     turns = []
     for turn in history or []:
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or \
                 not isinstance(turn.get("content"), str):
             raise BadInputError(
                 'History must be a list of {"role": "user" | "assistant", "content": str}.')
-        turns.append(turn)
-    return turns
+        turns.append(Turn(turn["role"], turn["content"]))
+    return tuple(turns)
 
 
 class Assistant:
     """Answers questions about the indexed articles, with citations.
+
+    Args:
+        retriever: Finds the passages.
+        answerers: The answerers by name ("extractive", and "llm" when a model is configured).
+        default: The name of the answerer used when a question names none.
+        k: Passages to read per question.
 
     Example:
         >>> assistant = Assistant.open()
@@ -56,12 +61,12 @@ class Assistant:
         (False, 'Putin said those que')
     """
 
-    def __init__(self, retriever: Retriever, answerer: ExtractiveAnswerer, k: int = 8,
-                 llm: LLMAnswerer | None = None):
+    def __init__(self, retriever: Retriever, answerers: dict[str, Answerer],
+                 default: str = "extractive", k: int = 8):
         self.retriever = retriever
-        self.answerer = answerer
+        self.answerers = answerers
+        self.default = default
         self.k = k
-        self.llm = llm
 
     @classmethod
     def open(
@@ -73,19 +78,20 @@ class Assistant:
         retrieval: RetrievalConfig | None = None,
         answering: AnswerConfig | None = None,
         embedder: Embedder | None = None,
-        llm: LLMSettings | None = None,
     ) -> Assistant:
         """An assistant over the index at `home` (or a Chroma server at `chroma_url`).
 
-        `llm` turns on an LLM answerer (default: `LLMSettings.load()`, from the environment).
+        With an LLM in `settings` (default: from the environment), answers are written by the
+        model and checked; otherwise, and per question on request, by the extractive answerer.
         """
-        retriever = Retriever.open(home, chroma_url, settings=settings, config=retrieval,
-                                   embedder=embedder)
-        answerer = ExtractiveAnswerer(retriever.embedder, answering or AnswerConfig(),
-                                      retriever.lexical.unknown_words)
-        llm = llm or LLMSettings.load()
-        writer = LLMAnswerer.from_settings(llm, retriever.embedder) if llm.enabled else None
-        return cls(retriever, answerer, llm=writer)
+        settings = settings or Settings.load(home=home, chroma_url=chroma_url)
+        retriever = Retriever.open(settings=settings, config=retrieval, embedder=embedder)
+        extractive = ExtractiveAnswerer(retriever.embedder, answering or AnswerConfig(),
+                                        retriever.lexical.unknown_words)
+        answerers: dict[str, Answerer] = {"extractive": extractive}
+        if settings.llm_enabled:
+            answerers["llm"] = LLMAnswerer.from_settings(settings, retriever.embedder, extractive)
+        return cls(retriever, answerers, "llm" if settings.llm_enabled else "extractive")
 
     def ask(
         self,
@@ -113,11 +119,8 @@ class Assistant:
         Returns:
             An `Answer`; `refused` is True when the articles do not hold the answer.
         """
-        for event in self.stream(question, history, k=k, sources=sources, since=since, until=until,
-                                 answerer=answerer):
-            if isinstance(event, Answer):
-                return event
-        raise AssertionError("stream() always ends with an Answer")
+        return final_answer(self.stream(question, history, k=k, sources=sources, since=since,
+                                        until=until, answerer=answerer))
 
     def stream(
         self,
@@ -129,55 +132,34 @@ class Assistant:
         since: str | None = None,
         until: str | None = None,
         answerer: str | None = None,
-    ) -> Iterator[str | Answer]:
-        """`ask`, as it happens: pieces of text as they are written, then the final `Answer`.
+    ) -> Iterator[AnswerEvent]:
+        """`ask`, as it happens: `TextPiece`s as they are written, `Checking` while an LLM's
+        citations are verified, then the final `Answer` (see `newsdesk.answerer`)."""
+        writer = self._answerer(answerer)
+        return writer.stream(self.evidence(question, history, k=k, sources=sources, since=since,
+                                           until=until))
 
-        With an LLM the pieces are the model's raw reply; the final `Answer` is the verified
-        version (markers checked, unsupported sentences flagged), or the extractive answer with
-        a `notice` when the model failed. Nothing strong enough retrieved: a refusal, and the
-        model is never called.
-        """
+    def evidence(self, question: str, history: list[dict] | None = None, *, k: int | None = None,
+                 sources: list[str] | None = None, since: str | None = None,
+                 until: str | None = None) -> Evidence:
+        """The question, the conversation it follows, and the passages retrieved for it."""
         question = check_query(question)
         turns = check_history(history)
         filters = Filters.make(sources, since, until)
-        writer = self._writer(answerer)
         started = time.perf_counter()
         context = condense(question, turns)
-        query = f"{question} {context}".strip()
         base = k or self.k
-        wide = asks_for_several(question)
-        passages = self.retriever.search(query, min(100, base * 3 // 2) if wide else base, filters)
+        wide = min(100, base * 3 // 2) if asks_for_several(question) else base
+        passages = self.retriever.search(f"{question} {context}".strip(), wide, filters)
         passages = self.retriever.with_following(passages, _FOLLOWING)
-        retrieved = time.perf_counter()
-        answer = self.answerer.answer(question, passages, context)
-        if writer is not None and not answer.refused:
-            answer = yield from self._write(writer, question, context, passages, turns, answer)
-        else:
-            yield answer.text
-        done = time.perf_counter()
-        answer.timings_ms.update(retrieve=round((retrieved - started) * 1000, 1),
-                                 answer=round((done - retrieved) * 1000, 1),
-                                 total=round((done - started) * 1000, 1))
-        yield answer
+        return Evidence(question, tuple(passages), turns, context,
+                        (time.perf_counter() - started) * 1000)
 
-    def _writer(self, answerer: str | None) -> LLMAnswerer | None:
-        if answerer not in (None, "extractive", "llm"):
-            raise BadInputError(f"Unknown answerer {answerer!r}; use 'extractive' or 'llm'.")
-        if answerer == "llm" and self.llm is None:
+    def _answerer(self, name: str | None) -> Answerer:
+        name = name or self.default
+        if name == "llm" and name not in self.answerers:
             raise BadInputError("No LLM is configured; set --llm openai-like|ollama and "
                                 "--llm-model (or NEWSDESK_LLM, NEWSDESK_LLM_MODEL).")
-        return None if answerer == "extractive" else self.llm
-
-    def _write(self, writer: LLMAnswerer, question: str, context: str, passages: list,
-               turns: list[dict], fallback: Answer):
-        """Stream the model's reply and verify it; on failure, the extractive answer with a notice."""
-        reply = []
-        try:
-            for piece in writer.stream(question, passages, turns):
-                reply.append(piece)
-                yield piece
-            return writer.verify(question, "".join(reply), passages, context)
-        except BackendUnreachableError as error:
-            notice = f"{error} Showing the extractive answer instead."
-            yield f"\n\n{notice}\n\n{fallback.text}"
-            return replace(fallback, notice=notice)
+        if name not in self.answerers:
+            raise BadInputError(f"Unknown answerer {name!r}; use 'extractive' or 'llm'.")
+        return self.answerers[name]

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
-from index.errors import BadInputError
-from index.ingest import refresh_lexical
-from index.lexical import LexicalIndex
-from index.load import normalize_date
-from index.settings import Settings
-from index.store import Store, chunk_position, chunk_sentences, date_number
-from rag.fusion import reciprocal_rank_fusion
-from rag.types import Passage
+from newsdesk.fusion import reciprocal_rank_fusion
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.ingest import refresh_lexical
+from newsdesk.index.lexical import LexicalIndex
+from newsdesk.index.settings import Settings
+from newsdesk.index.store import Store, chunk_position, chunk_sentences, date_number
+from newsdesk.types import Filters, Passage
 
 MAX_QUERY_CHARS = 4000
 _WORD = re.compile(r"\w+")
@@ -50,35 +49,6 @@ class RetrievalConfig:
     candidates: int = 40
     dedupe: float = 0.8
     lead_prior: float = 0.1
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some articles (doc_id or source) and to a date range."""
-
-    sources: tuple[str, ...] = ()
-    since: str = ""
-    until: str = ""
-
-    @classmethod
-    def make(cls, sources=None, since=None, until=None) -> Filters:
-        """Filters from user input; BadInputError for a date newsdesk cannot read."""
-        return cls(tuple(s for s in (sources or ()) if s), _date(since, "since"),
-                   _date(until, "until"))
-
-    def chroma_where(self) -> dict | None:
-        clauses: list[dict] = []
-        if self.sources:
-            names = list(self.sources)
-            clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
-        if self.since:
-            clauses.append({"date_number": {"$gte": date_number(self.since)}})
-        if self.until:
-            clauses.append({"date_number": {"$lte": date_number(self.until)}})
-            clauses.append({"date_number": {"$gt": 0}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def check_query(query: str) -> str:
@@ -192,9 +162,9 @@ class Retriever:
                  for chunk_id, before in wanted if chunk_id in rows]
         return passages + extra
 
-    def as_llama_index(self, k: int = 5, filters: Filters = Filters()):
+    def as_llama_index(self, k: int = 5, filters: Filters | None = None):
         """This retriever as a llama-index `BaseRetriever`, returning the same passages."""
-        from rag.llama import NewsdeskRetriever
+        from newsdesk.llama_index import NewsdeskRetriever  # llama-index loads only when asked for
 
         return NewsdeskRetriever(self, k=k, filters=filters)
 
@@ -258,12 +228,3 @@ def _drop_near_duplicates(passages: list[Passage], threshold: float) -> list[Pas
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _date(value: str | None, name: str) -> str:
-    if not value:
-        return ""
-    date = normalize_date(value)
-    if not date:
-        raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.")
-    return date

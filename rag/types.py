@@ -1,10 +1,16 @@
-"""The values the read side hands out: passages, citations and answers."""
+"""The values the read side hands out: passages, citations, answers, and the events of an answer
+being written."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from typing import Literal
 
 import numpy as np
+
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.load import normalize_date
+from newsdesk.index.store import date_number
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,35 @@ class Passage:
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name not in ("sentences", "sentence_vectors")}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some articles (doc_id or source) and to a date range."""
+
+    sources: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def make(cls, sources=None, since=None, until=None) -> Filters:
+        """Filters from user input; BadInputError for a date newsdesk cannot read."""
+        return cls(tuple(s for s in (sources or ()) if s), _date(since, "since"),
+                   _date(until, "until"))
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.sources:
+            names = list(self.sources)
+            clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
+        if self.since:
+            clauses.append({"date_number": {"$gte": date_number(self.since)}})
+        if self.until:
+            clauses.append({"date_number": {"$lte": date_number(self.until)}})
+            clauses.append({"date_number": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass(frozen=True)
@@ -95,3 +130,52 @@ class Answer:
             "notice": self.notice,
             "timings_ms": self.timings_ms,
         }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A question and what retrieval found for it: everything an answerer answers from.
+
+    `context` is the earlier turn a follow-up question leans on ("" if none); `retrieve_ms`
+    is how long retrieval took, so that the answer reports the whole time.
+    """
+
+    question: str
+    passages: tuple[Passage, ...]
+    history: tuple[Turn, ...] = ()
+    context: str = ""
+    retrieve_ms: float = 0.0
+
+
+# -- the events of an answer being written: TextPiece..., perhaps Checking, then the Answer --
+
+@dataclass(frozen=True)
+class TextPiece:
+    """A piece of the answer's text, as it is written."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Checking:
+    """The draft is written; its citations are being checked against the sources."""
+
+
+AnswerEvent = TextPiece | Checking | Answer
+
+
+def _date(value: str | None, name: str) -> str:
+    if not value:
+        return ""
+    date = normalize_date(value)
+    if not date:
+        raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.")
+    return date

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from index.embed import Embedder
-from index.ingest import ingest
-from index.settings import Settings
+from newsdesk.index.embed import Embedder
+from newsdesk.index.ingest import ingest
+from newsdesk.index.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -88,7 +88,7 @@ def chroma_server(tmp_path_factory):
         except OSError:
             if process.poll() is not None:
                 raise RuntimeError(f"chroma run exited: {(data / 'server.log').read_text()}") from None
-            time.sleep(0.3)
+            time.sleep(0.3)  # poll interval: the wait is for the heartbeat, bounded above
     else:
         process.kill()
         raise RuntimeError("chroma run did not start within 60 s")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.ingest import ingest
-from index.settings import Settings
+from newsdesk.index.ingest import ingest
+from newsdesk.index.settings import Settings
 from tests.conftest import ROOT, SEEDS, free_port
 
 
@@ -33,7 +33,7 @@ def start_server(home: Path, *extra: str) -> tuple[subprocess.Popen, str]:
         except urllib.error.HTTPError:
             return process, url  # answering (e.g. 401 behind a login)
         except OSError:
-            time.sleep(0.5)
+            time.sleep(0.5)  # poll interval: the wait is for the server to answer, bounded above
     process.kill()
     raise RuntimeError("the app did not start within 120 s")
 
@@ -83,6 +83,7 @@ def page(browser, app_url):
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(app_url)
     page.wait_for_selector("#question textarea")
+    page.wait_for_selector("#chat")
     yield page
     context.close()
 

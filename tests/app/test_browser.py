@@ -1,28 +1,28 @@
-"""The chat in a real browser (Debian's Chromium via Playwright) against a real server."""
+"""The chat in a real browser (Debian's Chromium via Playwright) against a real server.
+
+Every wait is on a state the page shows: an answer bubble's status (`state-answering`,
+`state-checking`, `state-done`), the upload report's, a class set by a click. No test sleeps.
+"""
 
 from __future__ import annotations
 
 SEED_QUESTION = "What conditions did Putin set?"
+DONE = "#chat .answer-state.state-done"
 
 
-def ask(page, question: str):
-    """Type a question, send it, and wait for the streamed answer to finish."""
-    before = page.locator("#chat [data-testid='bot']").count()
+def ask(page, question: str, timeout_ms: int = 120_000):
+    """Type a question, send it, and wait until the page marks its answer done."""
+    before = page.locator(DONE).count()
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
-    page.wait_for_function(
-        f"document.querySelectorAll('#chat [data-testid=\"bot\"]').length > {before}", timeout=60_000)
-    answer = page.locator("#chat [data-testid='bot']").last
-    text, stable = None, 0
-    while stable < 3:  # finished when the answer stops changing
-        page.wait_for_timeout(400)
-        now = answer.inner_text()
-        stable, text = (stable + 1, now) if now == text and now.strip() else (0, now)
-    return answer
+    page.wait_for_function(f"document.querySelectorAll(\"{DONE}\").length > {before}",
+                           timeout=timeout_ms)
+    return page.locator("#chat [data-testid='bot']").last
 
 
 def test_seed_question_streams_a_cited_answer_and_citation_opens_its_source(page, output_dir):
     # Count the updates of the answer bubble: a streamed answer arrives in several.
+    page.wait_for_selector("#chat")
     page.evaluate("""() => {
         window.updates = 0;
         new MutationObserver(() => { window.updates += 1; })
@@ -75,8 +75,7 @@ def test_example_question_fills_the_box(page):
 def _upload(page, path):
     page.get_by_text("Add articles").click()
     page.set_input_files("#upload input[type=file]", str(path))
-    page.wait_for_function("document.querySelector('#upload-result').innerText.includes('documents')",
-                           timeout=120_000)
+    page.wait_for_selector("#upload-result .upload-state.state-done", timeout=120_000)
     return page.locator("#upload-result").inner_text()
 
 
@@ -109,7 +108,11 @@ def test_article_with_script_runs_nothing_and_shows_as_text(page, tmp_path):
     _upload(page, article)
     title = page.title()
     answer = ask(page, "How many quokkas did the census count on Rottnest Island?")
-    page.wait_for_timeout(1000)
+    # An image made now fails to load after any the answer made: once its error handler has
+    # run, an `onerror` planted in the article would have run too.
+    page.evaluate("""() => { const probe = new Image();
+        probe.onerror = () => { window.probed = true; }; probe.src = 'x-probe'; }""")
+    page.wait_for_function("window.probed === true")
     assert page.title() == title == "newsdesk"
     assert page.dialogs == []
     shown = answer.inner_text() + page.locator("#sources").inner_text()

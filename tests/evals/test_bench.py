@@ -2,11 +2,11 @@
 
 import json
 
-from evals import bench
-from index.settings import Settings
-from index.store import Store
-from rag import Retriever
-from rag.cli import main
+from newsdesk import Retriever
+from newsdesk.cli import main
+from newsdesk.evals import bench
+from newsdesk.index.settings import Settings
+from newsdesk.index.store import Store
 
 
 def test_scaled_copy_fills_a_working_index_with_unique_chunks(seed_settings, tmp_path, embedder):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from evals import metrics
+from newsdesk.evals import metrics
 
 
 def test_retrieval_scores_match_hand_computed_values():

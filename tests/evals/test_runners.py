@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from evals import realtimeqa, rgb, seeds
-from evals.report import compare, table
-from evals.systems import DEFAULT, SYSTEMS
-from rag.cli import main
-from rag.types import Answer, Citation
+from newsdesk.cli import main
+from newsdesk.evals import realtimeqa, rgb, seeds
+from newsdesk.evals.report import compare, table
+from newsdesk.evals.systems import DEFAULT, SYSTEMS
+from newsdesk.index.settings import Settings
+from newsdesk.types import Answer, Citation
 
 FIRST = "000_99e8b240e118b51d"
 
@@ -94,7 +95,8 @@ def tiny_realtimeqa(tmp_path) -> Path:
 
 def test_realtimeqa_runner_scores_retrieval_and_answers(tiny_realtimeqa, tmp_path, monkeypatch, embedder):
     monkeypatch.chdir(tmp_path)
-    result = realtimeqa.run([DEFAULT, SYSTEMS["bm25"]], embedder, tiny_realtimeqa, progress=False)
+    result = realtimeqa.run([DEFAULT, SYSTEMS["bm25"]], embedder, Settings.load(), tiny_realtimeqa,
+                            progress=False)
     default = result.systems[0].summary
     assert default["gold hit@10"] == 1.0 and default["gold mrr@10"] == 1.0
     assert default["relevant recall@10"] == 1.0
@@ -120,7 +122,7 @@ def test_rgb_runner_counts_fake_answers(tmp_path, monkeypatch, embedder):
     _jsonl(data / "questions.jsonl", [{"qid": "r1", "question": "Where was Super Bowl LV played?",
                                         "answer_groups": [["Tampa"]], "fake_answer": "Glendale",
                                         "gold_doc_ids": ["g"]}])
-    result = rgb.run([DEFAULT], embedder, data, progress=False)
+    result = rgb.run([DEFAULT], embedder, Settings.load(), data, progress=False)
     plain, counterfactual = (s.summary for s in result.systems)
     assert plain["accuracy"] == 1.0 and plain["repeats fake"] == 0.0 and plain["gold hit@1"] == 1.0
     row = result.systems[1].questions["r1"]
@@ -129,7 +131,7 @@ def test_rgb_runner_counts_fake_answers(tmp_path, monkeypatch, embedder):
 
 
 def test_compare_reports_wins_and_losses(tmp_path):
-    from evals.report import SuiteResult, SystemResult
+    from newsdesk.evals.report import SuiteResult, SystemResult
 
     before = SuiteResult("x", [SystemResult("s", {}, {"a": {"score": 1.0, "question": "A?"},
                                                       "b": {"score": 0.0, "question": "B?"}})])

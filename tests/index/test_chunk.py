@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from index.chunk import Chunker
-from index.load import Document, load_file
+from newsdesk.index.chunk import Chunker
+from newsdesk.index.load import Document, load_file
 from tests.conftest import FIRST_SEED, SECOND_SEED
 
 

@@ -1,5 +1,5 @@
-from index.clean import body_spans, repeated_prefix
-from index.load import load_file
+from newsdesk.index.clean import body_spans, repeated_prefix
+from newsdesk.index.load import load_file
 from tests.conftest import FIRST_SEED, SECOND_SEED
 
 

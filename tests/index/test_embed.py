@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from index.chunk import sentence_spans
+from newsdesk.index.chunk import sentence_spans
 
 TEXTS = [
     "Putin set conditions for talks. He demanded that Ukraine withdraw its troops from Kursk. "

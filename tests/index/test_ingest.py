@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.errors import BackendUnreachableError, ModelMismatchError
-from index.ingest import ingest, lexical_folder
-from index.lexical import LexicalIndex
-from index.settings import Settings
-from index.store import Store, chunk_sentences
+from newsdesk.index.errors import BackendUnreachableError, ModelMismatchError
+from newsdesk.index.ingest import ingest, lexical_folder
+from newsdesk.index.lexical import LexicalIndex
+from newsdesk.index.settings import Settings
+from newsdesk.index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS, free_port
 
 
@@ -95,7 +95,7 @@ def _corpus(path: Path, documents: int) -> Path:
 
 
 def _ingest_command(home: Path, corpus: Path) -> list[str]:
-    return [sys.executable, "-m", "rag.cli", "--home", str(home), "ingest", str(corpus)]
+    return [sys.executable, "-m", "newsdesk.cli", "--home", str(home), "ingest", str(corpus)]
 
 
 def test_killed_ingest_is_completed_by_the_next_run(tmp_path, embedder):

@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from index.clean import body_spans
-from index.load import find_files, load_file, normalize_date
+from newsdesk.index.clean import body_spans
+from newsdesk.index.load import find_files, load_file, normalize_date
 from tests.conftest import FIRST_SEED, SECOND_SEED
 
 

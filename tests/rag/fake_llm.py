@@ -58,7 +58,7 @@ class FakeModelServer:
                     return self._send(json.dumps(info).encode(), "application/json")
                 server.requests.append(body)
                 text = server.reply(body["messages"])
-                if text == SLOW:
+                if text == SLOW:  # a model too slow to wait for: sleeping is the behaviour under test
                     time.sleep(server.slow_seconds)
                     text = "Too late."
                 if text == GARBAGE:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import Assistant
+from newsdesk import Assistant, Evidence
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_who_flanked_putin(assistant):
 
 
 def test_answering_encodes_only_the_question(assistant, monkeypatch):
-    embedder, seen = assistant.answerer.embedder, []
+    embedder, seen = assistant.answerers["extractive"].embedder, []
     embed = embedder.embed
     monkeypatch.setattr(embedder, "embed", lambda texts: seen.append(list(texts)) or embed(texts))
     question = "Who flanked Putin on Thursday?"
@@ -49,7 +49,7 @@ def test_passages_without_stored_sentences_are_split_and_embedded(assistant):
     question = "Who flanked Putin on Thursday?"
     passages = assistant.retriever.retrieve(question, k=8)
     bare = [replace(p, sentences=(), sentence_vectors=None) for p in passages]
-    answer = assistant.answerer.answer(question, bare)
+    answer = assistant.answerers["extractive"].answer(Evidence(question, tuple(bare)))
     assert "Lukashenka" in answer.citations[0].quote
     _assert_verbatim(answer)
 
@@ -113,7 +113,7 @@ def test_conditions_answer_covers_every_condition(assistant):
 
 
 def test_bad_history_is_refused(assistant):
-    from rag import BadInputError
+    from newsdesk import BadInputError
 
     with pytest.raises(BadInputError, match="role"):
         assistant.ask("When was that?", history=[{"speaker": "me"}])

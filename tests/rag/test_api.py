@@ -1,16 +1,16 @@
-import rag
-from rag import reciprocal_rank_fusion
+import newsdesk
+from newsdesk import reciprocal_rank_fusion
 
 
 def test_public_api_is_pinned():
-    assert rag.__all__ == [
-        "Answer", "AnswerConfig", "AnswerSentence", "Assistant", "BackendUnreachableError",
-        "BadInputError", "Citation", "ExtractiveAnswerer", "Filters", "IndexMissingError",
-        "LLMAnswerer", "LLMSettings", "ModelMismatchError",
-        "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
-        "reciprocal_rank_fusion",
+    assert newsdesk.__all__ == [
+        "Answer", "AnswerConfig", "AnswerEvent", "AnswerSentence", "Answerer", "Assistant",
+        "BackendUnreachableError", "BadInputError", "Checking", "Citation", "Evidence",
+        "ExtractiveAnswerer", "Filters", "IndexMissingError", "IngestReport", "LLMAnswerer",
+        "ModelMismatchError", "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
+        "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
     ]
-    assert all(hasattr(rag, name) for name in rag.__all__)
+    assert all(hasattr(newsdesk, name) for name in newsdesk.__all__)
 
 
 def test_reciprocal_rank_fusion_matches_hand_computed_scores():

@@ -8,7 +8,7 @@ from tests.conftest import SEEDS
 
 
 def _newsdesk(*args, home):
-    return subprocess.run([sys.executable, "-m", "rag.cli", "--home", str(home), *args],
+    return subprocess.run([sys.executable, "-m", "newsdesk.cli", "--home", str(home), *args],
                           capture_output=True, text=True, timeout=300)
 
 

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from index.ingest import ingest
-from index.settings import Settings
-from rag import Assistant, BadInputError, LLMSettings
-from rag.cli import main
+from newsdesk import Answer, Assistant, BadInputError, Checking, TextPiece
+from newsdesk.cli import main
+from newsdesk.index.ingest import ingest
+from newsdesk.index.settings import Settings
 from tests.conftest import SEEDS, free_port
 from tests.rag.fake_llm import GARBAGE, SLOW, FakeModelServer, source_with
 
@@ -28,8 +28,8 @@ def server():
 
 def assistant(seed_settings, embedder, server_url: str, kind: str = "openai-like", timeout=10.0):
     url = f"{server_url}/v1" if kind == "openai-like" else server_url
-    return Assistant.open(settings=seed_settings, embedder=embedder,
-                          llm=LLMSettings(kind, url, "fake-model", timeout))
+    llm = seed_settings.but(llm=kind, llm_url=url, llm_model="fake-model", llm_timeout=timeout)
+    return Assistant.open(settings=llm, embedder=embedder)
 
 
 def good_reply(messages):
@@ -40,7 +40,7 @@ def good_reply(messages):
 
 
 def check_quotes(answer, seed_settings):
-    from index.store import Store
+    from newsdesk.index.store import Store
 
     store = Store.open(seed_settings)
     for c in answer.citations:
@@ -51,8 +51,11 @@ def check_quotes(answer, seed_settings):
 def test_good_citations_stream_and_verify(kind, server, seed_settings, embedder):
     server.reply = good_reply
     events = list(assistant(seed_settings, embedder, server.url, kind).stream(QUESTION))
-    pieces, answer = events[:-1], events[-1]
+    pieces = [e.text for e in events if isinstance(e, TextPiece)]
+    answer = events[-1]
     assert len(pieces) > 5 and "".join(pieces).startswith("Gerasimov reported")  # streamed
+    # the draft streams, then its citations are checked, then the checked answer ends the stream
+    assert [type(e) for e in events[len(pieces):]] == [Checking, Answer]
     assert not answer.refused and answer.answerer == f"{kind}:fake-model" and not answer.notice
     assert [s.supported for s in answer.sentences] == [True, True]
     assert "[1]" in answer.text and "not supported" not in answer.text
@@ -173,4 +176,4 @@ def test_cli_llm_flags_and_json(server, seed_settings, capsys, monkeypatch):
     assert "needs a model name" in capsys.readouterr().err
     monkeypatch.setenv("NEWSDESK_LLM_TIMEOUT", "soon")
     assert main(["ask", QUESTION, "--llm", "ollama", "--llm-model", "x"]) == 2
-    assert "seconds" in capsys.readouterr().err
+    assert "NEWSDESK_LLM_TIMEOUT" in capsys.readouterr().err

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import BadInputError, IndexMissingError, ModelMismatchError
-from index.settings import Settings
-from rag import Retriever
+from newsdesk import Retriever
+from newsdesk.index.errors import BadInputError, IndexMissingError, ModelMismatchError
+from newsdesk.index.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_filters_by_article_and_date(retriever):
 
 
 def test_lexical_and_dense_stages_can_be_switched(retriever, seed_settings, embedder):
-    from rag import RetrievalConfig
+    from newsdesk import RetrievalConfig
 
     dense = Retriever.open(settings=seed_settings, embedder=embedder,
                            config=RetrievalConfig(lexical=False))

@@ -5,13 +5,13 @@ from __future__ import annotations
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from newsdesk.types import Filters
+
 
 class NewsdeskRetriever(BaseRetriever):
-    """Wraps a `rag.Retriever`; each node is one passage, with offsets and metadata."""
+    """Wraps a `newsdesk.Retriever`; each node is one passage, with offsets and metadata."""
 
-    def __init__(self, retriever, k: int = 5, filters=None):
-        from rag.retrieve import Filters
-
+    def __init__(self, retriever, k: int = 5, filters: Filters | None = None):
         super().__init__()
         self._retriever = retriever
         self._k = k

@@ -10,15 +10,17 @@ When nothing is close enough it refuses and lists the closest passages instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.chunk import sentence_spans
-from index.embed import Embedder
-from index.english import stopwords
-from rag.types import Answer, AnswerSentence, Citation, Passage
+from newsdesk.answerer import Answerer, timings
+from newsdesk.citations import Citations, Sentence, passage_sentences
+from newsdesk.index.embed import Embedder
+from newsdesk.index.english import stopwords
+from newsdesk.types import Answer, AnswerEvent, AnswerSentence, Evidence, Passage, TextPiece
 
 _WORD = re.compile(r"[\w’']+")
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -84,22 +86,16 @@ class AnswerConfig:
     shortlist_list: int = 24
 
 
-@dataclass(frozen=True)
-class _Sentence:
-    passage: Passage
-    start: int
-    end: int
-    text: str
-    vector: np.ndarray | None = None  # as stored at ingest; None: embed it now
-
-
-class ExtractiveAnswerer:
+class ExtractiveAnswerer(Answerer):
     """Answers from the passages' own sentences, each one cited.
 
     Args:
         embedder: The embedding model (the same one the index uses).
         config: Selection and refusal settings.
+        unknown_words: Which of some words the corpus never uses (refusals name them).
     """
+
+    name = "extractive"
 
     def __init__(self, embedder: Embedder, config: AnswerConfig = AnswerConfig(),
                  unknown_words: Callable[[set[str]], set[str]] | None = None):
@@ -107,8 +103,14 @@ class ExtractiveAnswerer:
         self.config = config
         self.unknown_words = unknown_words or (lambda words: set())
 
-    def answer(self, question: str, passages: list[Passage], context: str = "") -> Answer:
-        """Answer `question` from `passages`; `context` is earlier conversation, if any."""
+    def stream(self, evidence: Evidence) -> Iterator[AnswerEvent]:
+        """The answer comes whole: one `TextPiece`, then the `Answer`."""
+        started = time.perf_counter()
+        answer = self._answer(evidence.question, list(evidence.passages), evidence.context)
+        yield TextPiece(answer.text)
+        yield replace(answer, timings_ms=timings(evidence, started))
+
+    def _answer(self, question: str, passages: list[Passage], context: str) -> Answer:
         terms = content_terms(question)
         several = asks_for_several(question)
         sentences = self._shortlist(passage_sentences(passages), terms, several)
@@ -131,7 +133,7 @@ class ExtractiveAnswerer:
         chosen = self._choose(sentences, scores, vectors, several)
         return _compose(question, [sentences[i] for i in chosen], terms)
 
-    def _shortlist(self, sentences: list[_Sentence], terms: set[str], several: bool) -> list[_Sentence]:
+    def _shortlist(self, sentences: list[Sentence], terms: set[str], several: bool) -> list[Sentence]:
         """The sentences worth embedding, in reading order.
 
         Embedding every sentence of every passage is most of the time an answer takes. A cheap
@@ -149,7 +151,7 @@ class ExtractiveAnswerer:
                      and sentences[i + 1].passage is sentences[i].passage}
         return [s for i, s in enumerate(sentences) if i in keep]
 
-    def _scores(self, question: str, context: str, sentences: list[_Sentence],
+    def _scores(self, question: str, context: str, sentences: list[Sentence],
                 terms: set[str], several: bool) -> tuple[np.ndarray, np.ndarray]:
         """Each sentence's score, and its vector."""
         queries = [question, f"{question} {context}"] if context else [question]
@@ -166,7 +168,7 @@ class ExtractiveAnswerer:
             scores = _carry_forward(sentences, scores, self.config.carry)
         return scores, mine
 
-    def _exact_best(self, question: str, context: str, sentences: list[_Sentence],
+    def _exact_best(self, question: str, context: str, sentences: list[Sentence],
                     scores: np.ndarray, terms: set[str], several: bool) -> float:
         """The best score with the top sentences encoded on their own, for a close call.
 
@@ -176,7 +178,7 @@ class ExtractiveAnswerer:
         top = [replace(sentences[i], vector=None) for i in np.argsort(-scores)[:3]]
         return float(self._scores(question, context, top, terms, several)[0].max())
 
-    def _choose(self, sentences: list[_Sentence], scores: np.ndarray, vectors: np.ndarray,
+    def _choose(self, sentences: list[Sentence], scores: np.ndarray, vectors: np.ndarray,
                 several: bool) -> list[int]:
         """Best sentences within the margin, skipping ones that repeat a chosen one."""
         config = self.config
@@ -229,7 +231,7 @@ def short_answer(question: str, sentence: str, terms: set[str] | None = None) ->
     return best
 
 
-def _carry_forward(sentences: list[_Sentence], scores: np.ndarray, carry: float) -> np.ndarray:
+def _carry_forward(sentences: list[Sentence], scores: np.ndarray, carry: float) -> np.ndarray:
     """Let each sentence keep at least `carry` times the score of the one right before it."""
     order = sorted(range(len(sentences)), key=lambda i: (sentences[i].passage.doc_id,
                                                          sentences[i].start))
@@ -244,38 +246,6 @@ def _carry_forward(sentences: list[_Sentence], scores: np.ndarray, carry: float)
 def asks_for_several(question: str) -> bool:
     """Whether the question asks for a list ("What conditions ...", "What are the ...")."""
     return bool(_SEVERAL.search(question))
-
-
-def passage_sentences(passages: list[Passage]) -> list[_Sentence]:
-    """Distinct sentences of the passages that can stand alone in an answer.
-
-    Sentences and their vectors come as ingest stored them; a passage without them (an index
-    from an older newsdesk) is split here and its sentences embedded when scored.
-    """
-    seen: set[tuple[str, int]] = set()
-    found: list[_Sentence] = []
-    for passage in passages:
-        for n, (start, end) in enumerate(_sentence_spans(passage)):
-            text = passage.text[start - passage.start:end - passage.start]
-            if (passage.doc_id, start) in seen or not _stands_alone(text):
-                continue
-            seen.add((passage.doc_id, start))
-            vector = passage.sentence_vectors[n] if passage.sentence_vectors is not None else None
-            found.append(_Sentence(passage, start, end, text, vector))
-    return found
-
-
-def _sentence_spans(passage: Passage) -> list[tuple[int, int]]:
-    """The passage's sentences as spans of its document."""
-    if passage.sentence_vectors is not None:
-        return list(passage.sentences)
-    return [(passage.start + s, passage.start + e) for s, e in sentence_spans(passage.text)]
-
-
-def _stands_alone(text: str) -> bool:
-    """A real sentence: several words, not a heading or a line in capitals."""
-    words = _WORD.findall(text)
-    return len(words) >= 5 and any(c.islower() for c in text)
 
 
 def _overlap(terms: set[str], text: str) -> float:
@@ -330,32 +300,28 @@ def _someone_else_speaks(sentence: str) -> bool:
     return False
 
 
-def _compose(question: str, chosen: list[_Sentence], terms: set[str]) -> Answer:
+def _compose(question: str, chosen: list[Sentence], terms: set[str]) -> Answer:
     """Order the sentences by article and position, merge neighbours, and cite them."""
     first_seen = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)
     ordered = sorted(chosen, key=lambda s: (first_seen[s.passage.doc_id], s.start))
-    quotes = _merge_neighbours(ordered)
-    citations = [
-        Citation(n=n, doc_id=s.passage.doc_id, source=s.passage.source, title=s.passage.title,
-                 date=s.passage.date, quote=s.text, start=s.start, end=s.end,
-                 score=s.passage.score)
-        for n, s in enumerate(quotes, start=1)
-    ]
-    lines = [f"{c.quote} [{c.n}]" for c in citations]
+    citations = Citations()
+    numbered = [(quote, citations.cite(quote)) for quote in _merge_neighbours(ordered)]
+    lines = [f"{quote.text} [{n}]" for quote, n in numbered]
     direct = short_answer(question, chosen[0].text, terms)
     if direct:
-        n = next(c.n for c in citations if c.start <= chosen[0].start < c.end
-                 and c.doc_id == chosen[0].passage.doc_id)
+        n = next(n for quote, n in numbered if quote.passage.doc_id == chosen[0].passage.doc_id
+                 and quote.start <= chosen[0].start < quote.end)
         lines.insert(0, f"{direct[0].upper()}{direct[1:]} [{n}].")
-    return Answer(question=question, text="\n\n".join(lines), refused=False, citations=citations,
-                  sentences=[AnswerSentence(c.quote, [c.n]) for c in citations])
+    return Answer(question=question, text="\n\n".join(lines), refused=False,
+                  citations=citations.all(),
+                  sentences=[AnswerSentence(quote.text, [n]) for quote, n in numbered])
 
 
-def _merge_neighbours(ordered: list[_Sentence]) -> list[_Sentence]:
+def _merge_neighbours(ordered: list[Sentence]) -> list[Sentence]:
     """Join sentences that follow each other in one passage into one quote."""
-    merged: list[_Sentence] = []
+    merged: list[Sentence] = []
     for sentence in ordered:
         last = merged[-1] if merged else None
         if (last and last.passage.doc_id == sentence.passage.doc_id
@@ -364,7 +330,7 @@ def _merge_neighbours(ordered: list[_Sentence]) -> list[_Sentence]:
                                               sentence.start - last.passage.start].strip()):
             text = last.passage.text[last.start - last.passage.start:
                                      sentence.end - last.passage.start]
-            merged[-1] = _Sentence(last.passage, last.start, sentence.end, text)
+            merged[-1] = Sentence(last.passage, last.start, sentence.end, text)
         else:
             merged.append(sentence)
     return merged

@@ -1,0 +1,222 @@
+"""The `newsdesk` command: ingest, ask, retrieve, status, serve, eval, bench.
+
+This is the composition root: it sits above every layer (index <- rag <- evals, and the app) and
+is the only place, with `python app.py`, that sets process-wide defaults. Errors newsdesk expects
+(bad input, missing index, model mismatch, unreachable server) print one clear line and exit
+non-zero; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from newsdesk.index.errors import NewsdeskError
+from newsdesk.index.settings import (
+    INDEX_FLAGS,
+    LLM_FLAGS,
+    SERVE_FLAGS,
+    add_flags,
+    from_flags,
+    set_process_defaults,
+)
+from newsdesk.types import Answer, Checking, TextPiece
+
+EXIT_PROBLEMS = 1  # the command ran, but some input was skipped
+EXIT_ERROR = 2  # the command could not run
+SUITES = ("seeds", "realtimeqa", "rgb")
+BENCH = Path("../shared/bench")
+
+
+def main(argv: list[str] | None = None) -> int:
+    set_process_defaults()
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except NewsdeskError as error:
+        print(f"newsdesk: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted; run the same command again to finish.", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk", description="Ask questions of news articles; get answers you can check.")
+    add_flags(parser, INDEX_FLAGS)
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="index article files (.txt .md .html .jsonl)")
+    ingest.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")],
+                        help="files or folders (default seeds/)")
+    ingest.add_argument("--prune", action="store_true",
+                        help="remove indexed documents that are not among PATHS")
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="drop the index first (after changing model or chunk settings)")
+    add_flags(ingest, ("embed_model", "chunk_tokens"))
+    ingest.add_argument("--quiet", action="store_true", help="no progress bars")
+    ingest.set_defaults(run=_ingest)
+
+    for name, helptext in (("ask", "answer a question with citations"),
+                           ("retrieve", "show the passages that match a query")):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("question", metavar="QUESTION" if name == "ask" else "QUERY")
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+        command.add_argument("-k", type=int, default=None, help="passages to use")
+        command.add_argument("--source", action="append", help="only this article "
+                                                              "(doc_id or path); repeatable")
+        command.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+        command.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+        if name == "ask":
+            add_flags(command, LLM_FLAGS)
+        command.set_defaults(run=_ask if name == "ask" else _retrieve)
+
+    status = commands.add_parser("status", help="what the index holds and how it was built")
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+    status.set_defaults(run=_status)
+
+    serve = commands.add_parser("serve", help="start the chat in the browser (also: python app.py)")
+    add_flags(serve, tuple(name for name in SERVE_FLAGS if name not in INDEX_FLAGS))
+    serve.set_defaults(run=_serve)
+
+    evaluate = commands.add_parser("eval", help="score retrieval and answers against gold sets")
+    evaluate.add_argument("suite", choices=SUITES)
+    evaluate.add_argument("--data", type=Path, help="benchmark folder (realtimeqa, rgb; default "
+                                                    "../shared/bench/<set>)")
+    evaluate.add_argument("--systems", help="comma-separated configurations to compare (default: "
+                                            "the default only; 'all' for every one)")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--baseline", type=Path, help="an earlier run's JSON: show per-question "
+                                                        "wins and losses")
+    evaluate.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_flags(evaluate, LLM_FLAGS)  # score answers written by an LLM
+    evaluate.set_defaults(run=_eval)
+
+    bench = commands.add_parser("bench", help="measure ingest and query speed, memory, scaling")
+    bench.add_argument("--data", type=Path, default=BENCH / "realtimeqa-2023q4",
+                       help="RealTimeQA folder")
+    bench.add_argument("--ingest-documents", type=int, default=300,
+                       help="documents of the corpus to time ingest on (0: all 2,229; ~15 min)")
+    bench.add_argument("--scale-chunks", type=int, default=100_000, help="size of the scaled corpus")
+    bench.add_argument("--clients", type=int, default=8, help="concurrent askers")
+    bench.add_argument("--limit", type=int, help="only the first N questions")
+    bench.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+# Each command imports what it runs when it runs: `newsdesk ask` need not load Gradio or the evals.
+
+def _ingest(args) -> int:
+    from newsdesk.index.ingest import ingest
+
+    report = ingest(args.paths, from_flags(args), prune=args.prune, rebuild=args.rebuild,
+                    progress=not args.quiet)
+    for problem in report.problems:
+        print(f"newsdesk: {problem}", file=sys.stderr)
+    print(report.summary())
+    return EXIT_PROBLEMS if report.problems else 0
+
+
+def _retrieve(args) -> int:
+    from newsdesk.retrieve import Retriever
+
+    retriever = Retriever.open(settings=from_flags(args))
+    passages = retriever.retrieve(args.question, args.k or 5, sources=args.source,
+                                  since=args.since, until=args.until)
+    if args.json:
+        print(json.dumps({"query": args.question, "passages": [p.to_dict() for p in passages]},
+                         ensure_ascii=False))
+        return 0
+    for rank, passage in enumerate(passages, start=1):
+        print(f"[{rank}] {_label(passage)}  (score {passage.score:.4f}, "
+              f"similarity {passage.similarity:.2f}, chars {passage.start}-{passage.end})")
+        print(f"    {passage.text}\n")
+    return 0
+
+
+def _ask(args) -> int:
+    from newsdesk.assistant import Assistant
+
+    assistant = Assistant.open(settings=from_flags(args))
+    answer = None
+    for event in assistant.stream(args.question, k=args.k, sources=args.source, since=args.since,
+                                  until=args.until):
+        match event:
+            case TextPiece(text) if not args.json:
+                print(text, end="", flush=True)  # the answer as it is written
+            case Checking() if not args.json:
+                print("\n\nChecking citations…", flush=True)
+            case Answer():
+                answer = event
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print()
+    if answer.answerer != "extractive" and not answer.refused:
+        print(f"\nChecked against the sources:\n{answer.text}")
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"[{c.n}] {_label(c)}, chars {c.start}-{c.end}")
+    if answer.related:
+        print("\nRelated reading:")
+        for passage in answer.related:
+            print(f"- {_label(passage)}: {passage.text[:160]}…")
+    return 0
+
+
+def _status(args) -> int:
+    from newsdesk.index.store import Store
+
+    settings = from_flags(args)
+    store = Store.open(settings)
+    documents, chunks = store.count()
+    manifest = store.manifest
+    info = {"index": settings.where, "documents": documents, "chunks": chunks, **manifest.__dict__}
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{documents} articles, {chunks} chunks at {settings.where}; model {manifest.model} "
+              f"({manifest.dimension} dims), chunks of up to {manifest.chunk_tokens} word pieces")
+    return 0
+
+
+def _serve(args) -> int:
+    from newsdesk.app import serve
+
+    serve(from_flags(args))
+    return 0
+
+
+def _eval(args) -> int:
+    from newsdesk.evals.runner import run_suite
+
+    run_suite(args.suite, from_flags(args), data=args.data or BENCH / _DATA[args.suite],
+              systems=args.systems, limit=args.limit, baseline=args.baseline,
+              reports=args.reports, progress=not args.quiet)
+    return 0
+
+
+def _bench(args) -> int:
+    from newsdesk.evals.runner import run_bench
+
+    run_bench(args.data, args.ingest_documents or None, args.scale_chunks, args.clients,
+              args.limit, args.reports)
+    return 0
+
+
+_DATA = {"seeds": "", "realtimeqa": "realtimeqa-2023q4", "rgb": "rgb-en-fact"}
+
+
+def _label(item) -> str:
+    name = item.title or item.doc_id
+    return " · ".join(part for part in (name, item.date, item.source) if part)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
