@@ -51,9 +51,9 @@ lint: setup
 lock:
 	python3 -m venv build/lock-tools
 	build/lock-tools/bin/pip install --quiet --disable-pip-version-check pip==26.3 pip-tools==7.6.2
-	build/lock-tools/bin/pip-compile --quiet --rebuild --extra test --generate-hashes --allow-unsafe \
-		--strip-extras --no-emit-index-url --no-emit-find-links -P 'torch==2.13.0+cpu' \
-		--custom-compile-command 'make lock' -o $(LOCK).new pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" build/lock-tools/bin/pip-compile --quiet --rebuild \
+		--extra test --extra langchain --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -P 'torch==2.13.0+cpu' -o $(LOCK).new pyproject.toml
 	mv $(LOCK).new $(LOCK)
 
 clean:

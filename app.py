@@ -2,28 +2,38 @@
 
 Only the Gradio face lives here; retrieval and answers come from `newsdesk` (rag/), ingest from
 `newsdesk.index`. Run `python app.py` or `newsdesk serve` (the same flags: --host, --port,
---auth, --no-mcp, --llm ...). Everything shown from an article or a question is escaped: article
-text is untrusted.
+--auth, --no-mcp, --read-only, --llm ...). Everything shown from an article or a question is
+escaped: article text is untrusted.
 
 Each answer bubble carries its state in the page, as the class of its status element
 (`state-answering`, `state-checking` with the words "checking citations…", `state-done`), and so
 does the upload report (`state-ingesting`, `state-done`): people see what is going on, and tests
 wait on it. (A class, because Gradio's sanitizer keeps classes and drops data attributes.)
+
+Serving: the API endpoints run outside Gradio's queue, several at once; the index is reopened
+when another process changes it; with a login, every route asks for it (HTTP Basic), MCP too.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
+import hmac
 import html
+import logging
 import re
 import shutil
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
-from newsdesk import Answer, Assistant, Checking, Retriever, TextPiece
+from newsdesk import Answer, Assistant, Checking, TextPiece
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
 from newsdesk.index.ingest import ingest
@@ -37,10 +47,14 @@ EXAMPLES = [
 ]
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_MB = 5
+UPLOADS = "upload:"  # the doc_id namespace of uploaded articles: they never replace another
+API_WORKERS = 2  # API calls answered at once; more wait their turn (2 cores do the work)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
 _STATE = re.compile(r'<span class="answer-state[^"]*"[^>]*>[^<]*</span>')
+_URL = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]]")
+log = logging.getLogger("newsdesk.app")
 
 CSS = """
 .source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin: 0 0 12px 0; }
@@ -66,30 +80,93 @@ JS = """
 """
 
 
+class Gate:
+    """Many requests at once, or one reopening the index: never both."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._readers = 0
+        self._writer = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._writer and not self._waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._readers -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._changed:
+            self._waiting += 1  # new readers wait behind a writer
+            self._changed.wait_for(lambda: not self._writer and not self._readers)
+            self._waiting -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._writer = False
+                self._changed.notify_all()
+
+
 class Desk:
-    """The open index behind the page; reopened after an upload changes it."""
+    """The open index behind the page, reopened when its corpus changes (an upload here, or an
+    ingest by another process)."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = Embedder(settings.embed_model, settings.batch_size)
+        self.embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
         self._assistant: Assistant | None = None
+        self._gate = Gate()
+        self._workers = threading.BoundedSemaphore(API_WORKERS)
 
-    @property
-    def assistant(self) -> Assistant:
+    @contextmanager
+    def assistant(self) -> Iterator[Assistant]:
+        """The assistant over the index as it is now (one corpus-version read when open)."""
+        with self._gate.shared():
+            stale = self._stale()
+        if stale:
+            with self._gate.exclusive():
+                if self._stale():  # another request may have reopened it meanwhile
+                    self._reopen()
+        with self._gate.shared():
+            if self._assistant is None:
+                raise IndexMissingError(f"No index at {self.settings.where}; run `newsdesk ingest "
+                                        "seeds/` (or upload articles below) first.")
+            yield self._assistant
+
+    @contextmanager
+    def worker(self) -> Iterator[None]:
+        """A turn for an API call: at most API_WORKERS at once, the rest wait."""
+        with self._workers:
+            yield
+
+    def _stale(self) -> bool:
         if self._assistant is None:
+            return True
+        retriever = self._assistant.retriever
+        return retriever.store.corpus_version != retriever.lexical.version
+
+    def _reopen(self) -> None:
+        old, self._assistant = self._assistant, None
+        if old is not None:
+            old.retriever.store.close()  # so that the embedded database is read afresh
+        try:
             self._assistant = Assistant.open(settings=self.settings, embedder=self.embedder)
-        return self._assistant
-
-    @property
-    def retriever(self) -> Retriever:
-        return self.assistant.retriever
-
-    def reload(self) -> None:
-        self._assistant = None
+        except IndexMissingError:
+            self._assistant = None
 
     def status(self) -> str:
         try:
-            documents, chunks = self.retriever.store.count()
+            with self.assistant() as assistant:
+                documents, chunks = assistant.retriever.store.count()
         except IndexMissingError:
             return "No articles indexed yet: upload some below, or run `newsdesk ingest seeds/`."
         except NewsdeskError as error:
@@ -99,20 +176,30 @@ class Desk:
 
     def articles(self) -> list[tuple[str, str]]:
         try:
-            stored = self.retriever.store.stored_documents()
+            with self.assistant() as assistant:
+                stored = assistant.retriever.store.stored_documents()
         except NewsdeskError:
             return []
         return sorted(((d.title or d.doc_id)[:80], d.doc_id) for d in stored)
-
-    def document_text(self, doc_id: str) -> str:
-        document = self.retriever.store.document(doc_id)
-        return document.text if document else ""
 
 
 # ---- rendering: everything from articles and questions is escaped ----
 
 def escape_markdown(text: str) -> str:
-    """Text shown literally in Markdown: HTML escaped, Markdown syntax backslashed."""
+    """Text shown literally in Markdown: HTML escaped, Markdown syntax backslashed, and web
+    addresses made into links that go where they say."""
+    parts, last = [], 0
+    for match in _URL.finditer(text):
+        parts.append(_escaped(text[last:match.start()]))
+        url = match.group()
+        parts.append(f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+                     f"{_escaped(url)}</a>")
+        last = match.end()
+    parts.append(_escaped(text[last:]))
+    return "".join(parts)
+
+
+def _escaped(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
@@ -184,7 +271,7 @@ def _prior_turns(history: list[dict]) -> list[dict]:
 
 def _plain(shown: str) -> str:
     """A message as typed or written, from its escaped form in the chat."""
-    return html.unescape(_ESCAPED.sub(r"\1", _STATE.sub("", shown))).strip()
+    return html.unescape(re.sub(r"<[^>]+>", "", _ESCAPED.sub(r"\1", _STATE.sub("", shown)))).strip()
 
 
 # ---- the page ----
@@ -194,29 +281,31 @@ def build(settings: Settings) -> gr.Blocks:
 
     def respond(message, history, k, articles, since, until, answerer):
         history = list(history or [])
-        question = (message or "").strip()
+        question = message if isinstance(message, str) else ""
         turns = _prior_turns(history)
-        history.append({"role": "user", "content": escape_markdown(question) or "(empty)"})
+        history.append({"role": "user", "content": escape_markdown(question.strip()) or "(empty)"})
         history.append({"role": "assistant", "content": bubble("", "answering")})
         yield history, "", gr.skip()
         written = ""
         try:
-            for event in desk.assistant.stream(question, turns, k=int(k), sources=articles or None,
-                                               since=since or None, until=until or None,
-                                               answerer=answerer or None):
-                match event:
-                    case TextPiece(text):
-                        for piece in _pieces(text):  # a model streams; extractive text comes whole
-                            written += piece
-                            history[-1]["content"] = bubble(escape_markdown(written), "answering")
+            with desk.assistant() as assistant:
+                for event in assistant.stream(question, turns, k=k, sources=articles or None,
+                                              since=since or None, until=until or None,
+                                              answerer=answerer or None):
+                    match event:
+                        case TextPiece(text):
+                            for piece in _pieces(text):  # a model streams; extractive text comes whole
+                                written += piece
+                                history[-1]["content"] = bubble(escape_markdown(written), "answering")
+                                yield history, "", gr.skip()
+                        case Checking():
+                            history[-1]["content"] = bubble(escape_markdown(written), "checking")
                             yield history, "", gr.skip()
-                    case Checking():
-                        history[-1]["content"] = bubble(escape_markdown(written), "checking")
-                        yield history, "", gr.skip()
-                    case Answer():
-                        history[-1]["content"] = bubble(answer_markdown(event), "done")
-                        yield history, "", sources_html(event, desk.document_text)
+                        case Answer():
+                            history[-1]["content"] = bubble(answer_markdown(event), "done")
+                            yield history, "", sources_html(event, assistant.retriever.document_text)
         except NewsdeskError as error:
+            log.warning("chat: %s", error)
             history[-1]["content"] = bubble(f"⚠️ {escape_markdown(str(error))}", "done")
             yield history, "", ""
 
@@ -249,7 +338,7 @@ def build(settings: Settings) -> gr.Blocks:
             with gr.Row():
                 since = gr.Textbox(label="Dated on or after (YYYY-MM-DD)")
                 until = gr.Textbox(label="Dated on or before (YYYY-MM-DD)")
-        with gr.Accordion("Add articles", open=False):
+        with gr.Accordion("Add articles", open=False, visible=not settings.read_only):
             files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload",
                             label=f"Articles (.txt .md .html, up to {MAX_UPLOAD_MB} MB each)")
             added = gr.Markdown(elem_id="upload-result")
@@ -260,8 +349,7 @@ def build(settings: Settings) -> gr.Blocks:
                    api_visibility="private")
         clear.click(lambda: ([], "", ""), None, [chat, box, panel], api_visibility="private")
         files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
-                     None, added,
-                     api_visibility="private", queue=False).then(
+                     None, added, api_visibility="private", queue=False).then(
             upload, files, [added, status, articles, files], api_visibility="private")
 
         def ask(question: str, k: int = 8, sources: list[str] | None = None, since: str = "",
@@ -281,9 +369,9 @@ def build(settings: Settings) -> gr.Blocks:
                 "date", "quote", "start", "end", "score"}], "related", "sentences", "answerer",
                 "notice", "timings_ms"}
             """
-            return _call(lambda: desk.assistant.ask(
-                question, k=int(k), sources=sources or None, since=since or None,
-                until=until or None, answerer=answerer or None).to_dict())
+            return _call(desk, "ask", lambda assistant: assistant.ask(
+                question, k=k, sources=sources or None, since=since or None, until=until or None,
+                answerer=answerer or None).to_dict())
 
         def retrieve(query: str, k: int = 5) -> dict:
             """The passages of the indexed news articles that best match a query.
@@ -295,63 +383,112 @@ def build(settings: Settings) -> gr.Blocks:
             Returns:
                 {"query", "passages": [{"doc_id", "text", "start", "end", "score", "title", "date", ...}]}
             """
-            return _call(lambda: {"query": query, "passages": [
-                p.to_dict() for p in desk.retriever.retrieve(query, int(k))]})
+            return _call(desk, "retrieve", lambda assistant: {"query": query, "passages": [
+                p.to_dict() for p in assistant.retriever.retrieve(query, k)]})
 
-        gr.api(ask, api_name="ask")
-        gr.api(retrieve, api_name="retrieve")
+        # Outside the queue: many at once (bounded by Desk.worker), and MCP calls them directly.
+        gr.api(ask, api_name="ask", queue=False)
+        gr.api(retrieve, api_name="retrieve", queue=False)
     page.desk = desk
     return page
 
 
-def _call(work):
+def _call(desk: Desk, name: str, work) -> dict:
+    """Run an API call; an expected error is one log line and a clear message, no traceback."""
     try:
-        return work()
+        with desk.worker(), desk.assistant() as assistant:
+            return work(assistant)
     except NewsdeskError as error:
-        raise gr.Error(str(error)) from None
+        log.warning("%s: %s", name, error)
+        raise gr.Error(str(error), print_exception=False) from None
 
 
 def add_articles(desk: Desk, files: list) -> str:
-    """Copy uploaded files under the index home and ingest them; a Markdown report."""
+    """Copy uploaded files under the index home and ingest them; a Markdown report.
+
+    Uploads go in a namespace of their own (doc_id "upload:NAME"), and one that would replace an
+    article already there, under the same name with other content, is refused.
+    """
+    if desk.settings.read_only:
+        return "⚠️ This newsdesk is read-only: articles cannot be added here."
     folder = desk.settings.home / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     problems, paths = [], []
-    for file in files:
-        source = Path(getattr(file, "name", file))
+    for file in files:  # paths, or Gradio's file objects (their `name` is the path)
+        source = Path(file) if isinstance(file, str | Path) else Path(file.name)
         name = Path(getattr(file, "orig_name", "") or source.name).name
-        if Path(name).suffix.lower() not in UPLOAD_TYPES:
-            problems.append(f"{name}: not an article file; use {', '.join(UPLOAD_TYPES)}")
-        elif source.stat().st_size > MAX_UPLOAD_MB * 1024 * 1024:
-            problems.append(f"{name}: larger than {MAX_UPLOAD_MB} MB")
+        problem = _upload_problem(desk, source, name, folder)
+        if problem:
+            problems.append(f"{name}: {problem}")
         else:
             paths.append(Path(shutil.copyfile(source, folder / name)))
     report = None
     if paths:
-        report = ingest(paths, desk.settings, embedder=desk.embedder)
+        report = ingest(paths, desk.settings, embedder=desk.embedder, namespace=UPLOADS,
+                        progress=False)
         problems += [str(p) for p in report.problems]
-        desk.reload()
+    for problem in problems:
+        log.warning("upload: %s", problem)
     lines = [f"**{report.summary()}**"] if report else []
     lines += [f"- ⚠️ {escape_markdown(p)}" for p in problems]
     return "\n".join(lines) or "No files."
 
 
-def serve(settings: Settings) -> None:
-    """Start the app on `settings.host`:`settings.port` and block until it is stopped."""
-    page = build(settings)
-    page.desk.embedder.embed(["warm up"])  # load the model now, not on the first question
-    print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({page.desk.status()})",
-          flush=True)
+def _upload_problem(desk: Desk, source: Path, name: str, folder: Path) -> str:
+    """Why an uploaded file cannot be added, or ""."""
+    if Path(name).suffix.lower() not in UPLOAD_TYPES or name.startswith("."):
+        return f"not an article file; use {', '.join(UPLOAD_TYPES)}"
+    if source.stat().st_size > MAX_UPLOAD_MB * 1024 * 1024:
+        return f"larger than {MAX_UPLOAD_MB} MB"
+    doc_id = UPLOADS + Path(name).stem
     try:
-        page.queue().launch(server_name=settings.host, server_port=settings.port,
-                            auth=_credentials(settings), mcp_server=settings.mcp,
-                            max_file_size=f"{MAX_UPLOAD_MB}mb", css=CSS, js=JS, quiet=True,
-                            show_error=True, footer_links=["api"])
-    except OSError as error:
-        raise BadInputError(f"Cannot serve on {settings.host}:{settings.port} ({error}); pick "
-                            "another --port.") from None
+        with desk.assistant() as assistant:
+            stored = assistant.retriever.store.document(doc_id)
+    except IndexMissingError:
+        stored = None
+    if stored is None:
+        return ""
+    kept = Path(stored.source)
+    if kept == folder / name and kept.exists() and kept.read_bytes() == source.read_bytes():
+        return ""  # the same file again: ingest reports it unchanged
+    return (f"an upload named {Path(name).stem!r} is already indexed with other content; rename "
+            "your file to add it as a new article")
 
 
-def _credentials(settings: Settings) -> tuple[str, str] | None:
+class RequireLogin:
+    """Every request, on every route (the page and its files, the API, MCP), must carry the
+    login (HTTP Basic), or gets 401 and the browser asks for it.
+
+    One route is open: Gradio's startup check, which the server calls on itself at launch and
+    which only starts the queue.
+    """
+
+    OPEN = {"/gradio_api/startup-events"}
+
+    def __init__(self, app, user: str, password: str):
+        self.app = app
+        self.expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket") and not self.allows(scope):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"www-authenticate", b'Basic realm="newsdesk", charset="UTF-8"'),
+                (b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body", "body": b"Log in to use newsdesk.\n"})
+            return
+        await self.app(scope, receive, send)
+
+    def allows(self, scope) -> bool:
+        if scope.get("path") in self.OPEN:
+            return True
+        given = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+        return hmac.compare_digest(given.encode(), self.expected.encode())
+
+
+def _login(settings: Settings) -> tuple[str, str] | None:
     if settings.auth is None:
         return None
     user, _, password = settings.auth.get_secret_value().partition(":")
@@ -360,9 +497,46 @@ def _credentials(settings: Settings) -> tuple[str, str] | None:
     return user, password
 
 
+def serve(settings: Settings) -> None:
+    """Start the app on `settings.host`:`settings.port` and block until it is stopped."""
+    login = _login(settings)
+    _log_to_stderr()
+    page = build(settings)
+    page.desk.embedder.embed(["warm up"])  # load the model now, not on the first question
+    print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({page.desk.status()})",
+          flush=True)
+    guard = {}
+    if login:
+        guard = {"app_kwargs": {"middleware": [Middleware(RequireLogin, user=login[0],
+                                                          password=login[1])]},
+                 "auth_dependency": lambda request: login[0]}  # RequireLogin let it through
+    try:
+        page.queue(default_concurrency_limit=API_WORKERS).launch(
+            server_name=settings.host, server_port=settings.port, mcp_server=settings.mcp,
+            max_file_size=f"{MAX_UPLOAD_MB}mb", css=CSS, js=JS, quiet=True, show_error=True,
+            footer_links=["api"], **guard)
+    except OSError as error:
+        raise BadInputError(f"Cannot serve on {settings.host}:{settings.port} ({error}); pick "
+                            "another --port.") from None
+
+
+def _log_to_stderr() -> None:
+    """newsdesk's own log lines (one per refused request) on stderr, without tracebacks."""
+    logger = logging.getLogger("newsdesk")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("newsdesk: %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False  # once, not again through a root handler Gradio set up
+
+
 def main(argv: list[str] | None = None) -> int:
     """`python app.py [flags]`: the same as `newsdesk serve [flags]`."""
+    from huggingface_hub.utils import disable_progress_bars
+
     set_process_defaults()
+    disable_progress_bars()  # Gradio loaded huggingface_hub before the defaults above were set
     parser = argparse.ArgumentParser(prog="app.py", description="The newsdesk chat in the browser.")
     add_flags(parser, SERVE_FLAGS)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -30,8 +31,17 @@ SUITES = ("seeds", "realtimeqa", "rgb")
 BENCH = Path("../shared/bench")
 
 
-def main(argv: list[str] | None = None) -> int:
+def run() -> None:
+    """The `newsdesk` process: its defaults, then the command."""
     set_process_defaults()
+    # A reader that stops early (`newsdesk retrieve ... | head -1`) ends newsdesk quietly, as
+    # it ends any Unix tool, instead of with a BrokenPipeError.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    sys.exit(main())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit code (0 done, 1 input skipped, 2 could not run)."""
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
@@ -106,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, help="only the first N questions")
     bench.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     bench.set_defaults(run=_bench)
+
+    stress = commands.add_parser("stress", help="measure reliability: many clients, concurrent and "
+                                                "killed ingests, Chroma faults, hostile input, login")
+    stress.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients (default 20)")
+    stress.add_argument("--asks", type=int, default=10, help="questions each client asks (default 10)")
+    stress.add_argument("--kills", type=int, default=5, help="ingests killed at random moments")
+    stress.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    stress.set_defaults(run=_stress)
     return parser
 
 
@@ -126,7 +144,7 @@ def _retrieve(args) -> int:
     from newsdesk.retrieve import Retriever
 
     retriever = Retriever.open(settings=from_flags(args))
-    passages = retriever.retrieve(args.question, args.k or 5, sources=args.source,
+    passages = retriever.retrieve(args.question, args.k, sources=args.source,
                                   since=args.since, until=args.until)
     if args.json:
         print(json.dumps({"query": args.question, "passages": [p.to_dict() for p in passages]},
@@ -210,6 +228,13 @@ def _bench(args) -> int:
     return 0
 
 
+def _stress(args) -> int:
+    from newsdesk.evals import stress
+
+    stress.main(args.clients, args.asks, args.kills, args.reports)
+    return 0
+
+
 _DATA = {"seeds": "", "realtimeqa": "realtimeqa-2023q4", "rgb": "rgb-en-fact"}
 
 
@@ -219,4 +244,4 @@ def _label(item) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

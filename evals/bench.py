@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from newsdesk.evals.metrics import percentiles
+from newsdesk.evals.processes import start_app, start_chroma, stop
 from newsdesk.evals.report import REPORTS
 from newsdesk.index.embed import Embedder
 from newsdesk.index.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-EVAL_INDEX = Path(".newsdesk/evals/realtimeqa-c128")  # built by `newsdesk eval realtimeqa`
+EVAL_INDEX = Path(".newsdesk/evals/realtimeqa-2023q4-c128")  # built by `newsdesk eval realtimeqa`
 
 def child_ingest(home: str, *paths: str) -> dict:
     """In a child process: newsdesk's ingest, its time without the model load, its peak memory."""
@@ -168,9 +169,9 @@ def _coverage(store) -> float:
         text = store.document(document.doc_id).text
         total += len(text.strip())
         end = 0
-        for start, stop in sorted(spans.get(document.doc_id, [])):
-            covered += max(0, stop - max(start, end))
-            end = max(end, stop)
+        for start, finish in sorted(spans.get(document.doc_id, [])):
+            covered += max(0, finish - max(start, end))
+            end = max(end, finish)
     return round(covered / total, 4) if total else 0.0
 
 
@@ -264,25 +265,10 @@ def measure_concurrency(settings: Settings, questions: list[str], embedder: Embe
 
 
 def measure_cold_start(home: Path) -> dict:
-    """Seconds from starting `python app.py` to the first answer it serves, and its memory."""
-    import urllib.request
-
-    port = _free_port()
-    env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1",
-           "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
+    """Seconds from starting `python -m newsdesk.app` to the first answer it serves, and its memory."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "newsdesk.app", "--port", str(port), "--no-mcp"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, url = start_app(home, "--no-mcp", log=home.parent / f"{home.name}-cold-start.log")
     try:
-        url = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
-                break
-            except OSError:
-                if time.perf_counter() - started > 120 or process.poll() is not None:
-                    raise RuntimeError("the app did not start") from None
-                time.sleep(0.1)
         listening = time.perf_counter() - started
         _ask_over_http(url, "What did the quiz ask about Paris?")
         first = time.perf_counter() - started
@@ -290,32 +276,22 @@ def measure_cold_start(home: Path) -> dict:
             _ask_over_http(url, question)
         rss = _rss_mb(process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
     return {"listening_s": round(listening, 2), "first_answer_s": round(first, 2),
             "serving_rss_mb": rss}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _ask_over_http(url: str, question: str) -> dict:
-    """One call of the app's /ask endpoint through Gradio's HTTP API (no client library)."""
+    """One call of the app's /ask endpoint through its HTTP API (no client library)."""
     import urllib.request
 
     body = json.dumps({"data": [question, 8, [], "", "", ""]}).encode()
-    request = urllib.request.Request(f"{url}/gradio_api/call/ask", body,
+    request = urllib.request.Request(f"{url}/gradio_api/run/ask", body,
                                      {"Content-Type": "application/json"})
-    event = json.loads(urllib.request.urlopen(request, timeout=120).read())["event_id"]
-    stream = urllib.request.urlopen(f"{url}/gradio_api/call/ask/{event}", timeout=120).read().decode()
-    if "event: complete" not in stream:
-        raise RuntimeError(f"the app did not answer: {stream[-300:]}")
-    return json.loads(stream.split("data:", 2)[-1])
+    reply = json.loads(urllib.request.urlopen(request, timeout=120).read())
+    if "data" not in reply:
+        raise RuntimeError(f"the app did not answer: {str(reply)[:300]}")
+    return reply["data"][0]
 
 
 def _rss_mb(pid: int) -> int:
@@ -381,30 +357,18 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
 
 def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: Path, clients: int) -> dict:
     """The same concurrency test against a real `chroma run` server on 127.0.0.1."""
-    import urllib.request
-
     from newsdesk.index.ingest import ingest
 
-    port = _free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    process = subprocess.Popen([str(chroma), "run", "--path", str(work / "chroma-server"), "--host",
-                                "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    folder = work / "chroma-server"
+    folder.mkdir(parents=True, exist_ok=True)
+    process, url = start_chroma(folder)
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         settings = Settings(home=work / "home-server", chroma_url=url)
         report = ingest([corpus], settings, progress=False, embedder=embedder)
         measured = measure_concurrency(settings, questions, embedder, clients)
         return {"ingest_chunks_per_s": round(report.chunks / report.seconds, 1), **measured}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,

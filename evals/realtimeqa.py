@@ -21,7 +21,7 @@ from newsdesk.evals.systems import System, is_default, open_assistant, open_inde
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
-from newsdesk.types import Filters
+from newsdesk.inputs import Filters
 
 BUDGET = 1000  # word pieces of context every system gets for "answer in context"
 DEPTH = 60  # passages read to rank documents 10 deep
@@ -72,14 +72,14 @@ def run(systems: list[System], embedder: Embedder, settings: Settings, data: Pat
         if system.stock:
             from newsdesk.evals.stock import StockPipeline
 
-            stock = StockPipeline.build("realtimeqa", corpus, embedder.name, progress)
+            stock = StockPipeline.build(data.resolve().name, corpus, embedder.name, progress)
 
             def search(query, stock=stock):
                 hits = stock.search(query, 20)
                 return [h.doc_id for h in hits], [h.text for h in hits]
             assistant = None
         else:
-            indexed = open_index("realtimeqa", corpus, system, embedder, settings, progress)
+            indexed = open_index(data.resolve().name, corpus, system, embedder, settings, progress)
             assistant = open_assistant(indexed, wide(system), embedder)
 
             def search(query, retriever=assistant.retriever):

@@ -19,7 +19,8 @@ from newsdesk.evals.report import SuiteResult, SystemResult
 from newsdesk.evals.systems import System, open_assistant, open_index
 from newsdesk.index.embed import Embedder
 from newsdesk.index.settings import Settings
-from newsdesk.types import Answer, Filters
+from newsdesk.inputs import Filters
+from newsdesk.types import Answer
 
 GOLD = Path(__file__).parent / "gold" / "seeds.jsonl"
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -1,7 +1,9 @@
 """English resources that work offline: NLTK's Punkt sentence model and stopword list.
 
 Both come from the NLTK data that llama-index-core ships inside its wheel, so nothing is
-downloaded at run time.
+downloaded at run time. The files are read here with plain `open`, not through NLTK's data
+loader: that loader refuses files with more than one hard link, which is how uv and other
+installers lay out packages, and it would need a process-wide search path.
 """
 
 from __future__ import annotations
@@ -12,27 +14,34 @@ from pathlib import Path
 
 
 @cache
-def _nltk():
-    import nltk
-
+def _nltk_data() -> Path:
     # Found without importing llama_index.core, which takes over a second.
     package = importlib.util.find_spec("llama_index.core").submodule_search_locations[0]
-    bundled = Path(package) / "_static" / "nltk_cache"
-    if str(bundled) not in nltk.data.path:
-        nltk.data.path.insert(0, str(bundled))
-    return nltk
+    return Path(package) / "_static" / "nltk_cache"
 
 
 @cache
 def sentence_tokenizer():
     """Punkt with its English parameters; `.span_tokenize(text)` gives sentence spans."""
-    _nltk()
-    from nltk.tokenize.punkt import PunktTokenizer
+    from nltk.tabdata import PunktDecoder
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-    return PunktTokenizer("english")
+    folder = _nltk_data() / "tokenizers" / "punkt_tab" / "english"
+    decode = PunktDecoder()
+    params = PunktParameters()
+    with open(folder / "collocations.tab", encoding="utf-8") as f:
+        params.collocations = set(decode.tab2tups(f))
+    with open(folder / "sent_starters.txt", encoding="utf-8") as f:
+        params.sent_starters = decode.txt2set(f)
+    with open(folder / "abbrev_types.txt", encoding="utf-8") as f:
+        params.abbrev_types = decode.txt2set(f)
+    with open(folder / "ortho_context.tab", encoding="utf-8") as f:
+        params.ortho_context = decode.tab2intdict(f)
+    return PunktSentenceTokenizer(params)  # a PunktParameters object stands in for training text
 
 
 @cache
 def stopwords() -> frozenset[str]:
-    """NLTK's English stopwords (179 words)."""
-    return frozenset(_nltk().corpus.stopwords.words("english"))
+    """NLTK's English stopwords (198 words)."""
+    text = (_nltk_data() / "corpora" / "stopwords" / "english").read_text(encoding="utf-8")
+    return frozenset(text.split())

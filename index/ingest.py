@@ -3,18 +3,27 @@
 Incremental: a document whose content hash is already stored is skipped, a changed one
 replaces its chunks, and `prune` removes documents that are no longer among the inputs.
 Interrupted at any moment, the next run completes the index (see `index.store`).
+
+One ingest writes to an index at a time: a second one waits for the first (a lock file in the
+index folder, which also says who holds it). The corpus version changes before the writes and
+again after them, so a reader that built its BM25 index in between sees that it is stale.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
+import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from newsdesk.index.chunk import Chunk, Chunker
@@ -72,6 +81,7 @@ def ingest(
     rebuild: bool = False,
     progress: bool = True,
     embedder: Embedder | None = None,
+    namespace: str = "",
 ) -> IngestReport:
     """Bring the index up to date with the article files under `paths`.
 
@@ -82,6 +92,7 @@ def ingest(
         rebuild: Drop the existing index first (after a model or chunker change).
         progress: Show progress bars on stderr.
         embedder: A loaded embedder to reuse; made from `settings` when None.
+        namespace: Put before every doc_id (the app's uploads are "upload:...").
 
     Returns:
         An `IngestReport`; its `problems` name each file or line that was skipped.
@@ -89,51 +100,63 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     files, report.problems = find_files(list(paths))
-    documents = _load(files, report.problems, progress)
-    if rebuild:
-        Store.drop(settings)
-    stored = _stored_hashes(settings, _manifest(settings, None))
-    hashes = {d.doc_id: content_hash(d) for d in documents}
-    todo = [d for d in documents if stored.get(d.doc_id) != hashes[d.doc_id]]
-    gone = sorted(set(stored) - set(hashes)) if prune else []
-    report.unchanged = len(documents) - len(todo)
-    report.new = sum(1 for d in todo if d.doc_id not in stored)
-    report.changed = len(todo) - report.new
+    documents = _load(files, report.problems, progress, namespace)
+    with _one_writer(settings, progress):
+        if rebuild:
+            Store.drop(settings)
+        stored = _stored_hashes(settings, _manifest(settings, None))
+        hashes = {d.doc_id: content_hash(d) for d in documents}
+        todo = [d for d in documents if stored.get(d.doc_id) != hashes[d.doc_id]]
+        gone = sorted(set(stored) - set(hashes)) if prune else []
+        report.unchanged = len(documents) - len(todo)
+        report.new = sum(1 for d in todo if d.doc_id not in stored)
+        report.changed = len(todo) - report.new
 
-    embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
-    store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
-    if todo or gone:
-        store.new_corpus_version()
-    for doc_id in gone:
-        store.remove(doc_id)
-    report.removed = len(gone)
-    report.chunks = _write(store, todo, hashes, embedder, settings, progress,
-                           new={d.doc_id for d in todo if d.doc_id not in stored})
-    refresh_lexical(store, settings)
+        embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
+        store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
+        try:
+            if todo or gone:
+                store.new_corpus_version()
+            for doc_id in gone:
+                store.remove(doc_id)
+            report.removed = len(gone)
+            report.chunks = _write(store, todo, hashes, embedder, settings, progress,
+                                   new={d.doc_id for d in todo if d.doc_id not in stored})
+            if todo or gone:
+                store.new_corpus_version()  # the commit: readers see the finished corpus as new
+            refresh_lexical(store, settings)
+        finally:
+            store.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
 def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
-    """The BM25 index for the store's current corpus, rebuilt only when it is stale."""
+    """The BM25 index for the store's current corpus, brought up to date when it is stale.
+
+    A saved index is trusted only when its corpus version and its number of rows both match
+    Chroma's; otherwise the chunks it lacks are read and it is saved again.
+    """
     folder = lexical_folder(settings)
     version = store.corpus_version
     current = LexicalIndex.load(folder)
-    if current is not None and current.version == version:
+    if current is not None and current.version == version and len(current.ids) == store.chunks.count():
         return current
     ids = store.chunk_ids()
     known = set(current.ids) & ids if current is not None and current.folder else set()
-    # Only chunks the saved index lacks are read; the rest keep their saved words.
-    rows = store.chunks_by_id(sorted(ids - known)) if known else list(store.all_chunks())
-    lexical = LexicalIndex.build(rows, version, current, known)
+    try:  # only the chunks the saved index lacks are read; the rest keep their saved words
+        lexical = LexicalIndex.build(store.chunks_by_id(sorted(ids - known)), version, current, known)
+    except OSError:  # its saved words are gone (removed by another process): read everything
+        lexical = LexicalIndex.build(list(store.all_chunks()), version)
     lexical.save(folder)
     return LexicalIndex.load(folder) or lexical
 
 
-def _load(files: list[Path], problems: list[Problem], progress: bool) -> list[Document]:
+def _load(files: list[Path], problems: list[Problem], progress: bool,
+          namespace: str = "") -> list[Document]:
     documents: dict[str, Document] = {}
     for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
-        loaded = load_file(path)
+        loaded = load_file(path, namespace)
         problems.extend(loaded.problems)
         for document in loaded.documents:
             if document.doc_id in documents:
@@ -152,8 +175,38 @@ def _stored_hashes(settings: Settings, expected: Manifest) -> dict[str, str]:
         store = Store.open(settings)
     except IndexMissingError:
         return {}
-    store.check(expected)
-    return store.document_hashes()
+    try:
+        store.check(expected)
+        return store.document_hashes()
+    finally:
+        store.close()
+
+
+@contextmanager
+def _one_writer(settings: Settings, progress: bool):
+    """Hold the index's ingest lock; a second ingest waits, and says who holds it.
+
+    The lock file lies in `settings.home`: it keeps the ingests of one machine apart. (Ingests
+    into a Chroma server from several machines must be run one after another.)
+    """
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = settings.home / f"ingest-{settings.collection}.lock"
+    holder = path.with_suffix(".holder")
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        held_by = holder.read_text() if holder.exists() else "another process"
+        if progress:
+            print(f"newsdesk: waiting for the ingest that holds {path} ({held_by}) to finish",
+                  file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        holder.write_text(f"pid {os.getpid()} on {socket.gethostname()}, since "
+                          f"{time.strftime('%Y-%m-%d %H:%M:%S')}")
+        yield
+    finally:
+        lock.release()
 
 
 def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:

@@ -1,13 +1,18 @@
 """A BM25 index over the chunks (bm25s), saved beside the Chroma data.
 
 It is built once per corpus version (after an ingest, or when a reader finds it stale) and
-loaded memory-mapped, so no query ever rebuilds it.
+loaded memory-mapped, so no query ever rebuilds it. Each save writes a folder of its own and
+then points the index's `current` file at it (one atomic rename), so readers and writers in
+other processes see the old index or the new one, never half of either.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -17,6 +22,8 @@ import numpy as np
 from newsdesk.index.english import stopwords
 
 _STATE = "newsdesk.json"
+_CURRENT = "current"  # names the folder of the index in use
+_STALE_AFTER_S = 600  # older folders are removed by a later save (a reader may still be loading)
 
 
 @cache
@@ -98,10 +105,9 @@ class LexicalIndex:
         return self._words
 
     def save(self, folder: Path) -> None:
-        """Write to `folder` atomically: a reader sees the old index or the new one."""
-        staging = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        """Write to a new folder under `folder`, then make it the current one, atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="v-", dir=folder))
         if self.ids:
             self.bm25.save(staging, show_progress=False)
         np.save(staging / "dates.npy", self.dates)
@@ -112,24 +118,24 @@ class LexicalIndex:
         state = {"version": self.version, "ids": self.ids, "doc_ids": self.doc_ids,
                  "sources": self.sources}
         (staging / _STATE).write_text(json.dumps(state))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+        pointer = staging.with_suffix(".current")
+        pointer.write_text(staging.name)
+        previous = (folder / _CURRENT).read_text().strip() if (folder / _CURRENT).exists() else ""
+        os.replace(pointer, folder / _CURRENT)
+        _remove_stale(folder, keep={staging.name, previous})
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
-        """The saved index, or None when there is none."""
+        """The current saved index, or None when there is none (or it cannot be read)."""
         import bm25s
 
         try:
+            folder = folder / (folder / _CURRENT).read_text().strip()
             state = json.loads((folder / _STATE).read_text())
             dates = np.load(folder / "dates.npy")
-        except (OSError, ValueError):
+            bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False) if state["ids"] else None
+        except (OSError, ValueError, KeyError):
             return None
-        bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False) if state["ids"] else None
         index = cls(bm25, state["ids"], state["doc_ids"], state["sources"], dates, state["version"])
         index.folder = folder if (folder / "words.json").exists() else None
         return index
@@ -158,6 +164,10 @@ class LexicalIndex:
         stems = dict(zip(words, _stemmer().stemWords(list(words)), strict=True))
         return {word for word, stem in stems.items() if stem not in self.bm25.vocab_dict}
 
+    def knows(self, name: str) -> bool:
+        """Whether `name` is the doc_id or the source of an indexed article."""
+        return name in self._rows_of
+
     @cached_property
     def _rows_of(self) -> dict[str, list[int]]:
         """doc_id or source -> its rows: a filter costs its own rows, not the corpus."""
@@ -181,6 +191,18 @@ class LexicalIndex:
         if until:
             allowed &= (self.dates <= until) & (self.dates > 0)
         return allowed
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Remove saved versions but `keep` once they are old enough that nobody is loading them."""
+    cutoff = time.time() - _STALE_AFTER_S
+    for old in folder.glob("v-*"):
+        try:
+            if old.name not in keep and old.name.split(".")[0] not in keep \
+                    and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+        except OSError:
+            pass  # another process removed it first
 
 
 def _compact(tokens: list[np.ndarray], vocabulary: list[str]) -> tuple[list[np.ndarray], list[str]]:

@@ -1,7 +1,8 @@
 """Load article files into `Document`s: .txt, .md, .html and .jsonl corpora.
 
-A document's `text` is the text as loaded (what `Path.read_text()` gives for a plain-text file,
-the extracted article for HTML), and every offset newsdesk stores points into it. Metadata found
+A document's `text` is the text as loaded (the file decoded, in the encoding its byte-order mark
+names, UTF-8, or what charset-normalizer finds; the extracted article for HTML), and every offset
+newsdesk stores points into it. Metadata found
 at the top of a file (a `date 2025-03-14` line, Markdown front matter) is moved out of the body
 by `body_start`, never cut out of `text`, so offsets stay true to the file.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -26,6 +27,10 @@ _DATE_LINE = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BYTE_ORDER_MARKS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+                     (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
+                     (b"\xfe\xff", "utf-16-be"))
 
 
 @dataclass(frozen=True)
@@ -88,8 +93,11 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return sorted(found), problems
 
 
-def load_file(path: Path) -> Loaded:
-    """Load one article file, or every record of a .jsonl corpus."""
+def load_file(path: Path, namespace: str = "") -> Loaded:
+    """Load one article file, or every record of a .jsonl corpus.
+
+    `namespace` is put before every doc_id ("upload:" keeps uploads apart from other articles).
+    """
     suffix = path.suffix.lower()
     limit = MAX_CORPUS_BYTES if suffix in CORPUS_SUFFIXES else MAX_FILE_BYTES
     try:
@@ -97,11 +105,15 @@ def load_file(path: Path) -> Loaded:
     except ValueError as error:
         return Loaded([], [Problem(str(path), str(error))])
     if suffix in CORPUS_SUFFIXES:
-        return _load_corpus(path, text)
-    document = _load_html(path, text) if suffix in HTML_SUFFIXES else _load_text(path, text)
-    if not document.text[document.body_start :].strip():
-        return Loaded([], [Problem(str(path), "no article text in the file")])
-    return Loaded([document], [])
+        loaded = _load_corpus(path, text)
+    else:
+        document = _load_html(path, text) if suffix in HTML_SUFFIXES else _load_text(path, text)
+        if not document.text[document.body_start :].strip():
+            return Loaded([], [Problem(str(path), "no article text in the file")])
+        loaded = Loaded([document], [])
+    if not namespace:
+        return loaded
+    return Loaded([replace(d, doc_id=namespace + d.doc_id) for d in loaded.documents], loaded.problems)
 
 
 def normalize_date(value: str | None) -> str:
@@ -120,7 +132,7 @@ def _is_article(path: Path) -> bool:
 
 
 def _read_text(path: Path, limit: int) -> str:
-    """The file as text, the way `Path.read_text(encoding="utf-8")` reads it; ValueError if not."""
+    """The file as text, line ends made `\\n`; ValueError saying why it is not text."""
     try:
         size = path.stat().st_size
         if size > limit:
@@ -128,15 +140,34 @@ def _read_text(path: Path, limit: int) -> str:
         data = path.read_bytes()
     except OSError as error:
         raise ValueError(f"cannot be read ({error.strerror or error})") from error
-    if b"\x00" in data[:8192]:
-        raise ValueError("binary file, not text")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"not UTF-8 text (bad byte at offset {error.start}); save it as UTF-8") from None
+    text = decode(data)
     if not text.strip():
         raise ValueError("empty file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode(data: bytes) -> str:
+    """Bytes as text: by their byte-order mark, as UTF-8, or in the encoding charset-normalizer
+    finds; ValueError for bytes that are not text."""
+    for mark, codec in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data[len(mark):].decode(codec)
+            except UnicodeDecodeError:
+                raise ValueError(f"binary file, not text (not valid {codec} after its "
+                                 "byte-order mark)") from None
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file, not text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only for files that are not UTF-8
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ValueError("not text in any encoding newsdesk can detect; save it as UTF-8")
+    return str(best)
 
 
 def _load_text(path: Path, text: str) -> Document:
@@ -173,11 +204,18 @@ def _leading_metadata(text: str) -> tuple[int, dict[str, str]]:
 
 
 def _load_html(path: Path, html: str) -> Document:
-    import trafilatura  # imported here: it is slow to import and only HTML needs it
+    import lxml.html  # imported here: slow to import, and only HTML needs them
+    import trafilatura
 
+    # lxml's default parser stops at 255 levels of nesting and drops what lies deeper.
+    parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
+    try:
+        tree = lxml.html.document_fromstring(html, parser=parser)
+    except (ValueError, lxml.etree.ParserError):
+        tree = None  # nothing parseable: reported below as a file with no article text
     extracted = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, favor_recall=True
-    )
+        tree, with_metadata=True, include_comments=False, favor_recall=True
+    ) if tree is not None else None
     text = (extracted.text if extracted else "") or ""
     return Document(
         doc_id=path.stem,

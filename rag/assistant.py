@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from newsdesk.answerer import Answerer, final_answer
@@ -12,9 +13,10 @@ from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_sever
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
+from newsdesk.inputs import Filters, check_k, check_question
 from newsdesk.llm import LLMAnswerer
-from newsdesk.retrieve import RetrievalConfig, Retriever, check_query
-from newsdesk.types import Answer, AnswerEvent, Evidence, Filters, Turn
+from newsdesk.retrieve import RetrievalConfig, Retriever
+from newsdesk.types import Answer, AnswerEvent, Evidence, Turn
 
 # Top passages whose next chunk is read too: an answer often runs on past a chunk's end.
 _FOLLOWING = 5
@@ -143,17 +145,19 @@ class Assistant:
                  sources: list[str] | None = None, since: str | None = None,
                  until: str | None = None) -> Evidence:
         """The question, the conversation it follows, and the passages retrieved for it."""
-        question = check_query(question)
+        question = check_question(question)
         turns = check_history(history)
         filters = Filters.make(sources, since, until)
+        base = check_k(k, self.k)
         started = time.perf_counter()
         context = condense(question, turns)
-        base = k or self.k
+        unsent = Evidence(question, (), turns, context)
+        vectors = self.retriever.embedder.embed(unsent.queries)  # once, for retrieval and answer
         wide = min(100, base * 3 // 2) if asks_for_several(question) else base
-        passages = self.retriever.search(f"{question} {context}".strip(), wide, filters)
+        passages = self.retriever.search(unsent.queries[-1], wide, filters, vector=vectors[-1])
         passages = self.retriever.with_following(passages, _FOLLOWING)
-        return Evidence(question, tuple(passages), turns, context,
-                        (time.perf_counter() - started) * 1000)
+        return replace(unsent, passages=tuple(passages), vectors=vectors,
+                       retrieve_ms=(time.perf_counter() - started) * 1000)
 
     def _answerer(self, name: str | None) -> Answerer:
         name = name or self.default

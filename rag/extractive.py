@@ -106,17 +106,19 @@ class ExtractiveAnswerer(Answerer):
     def stream(self, evidence: Evidence) -> Iterator[AnswerEvent]:
         """The answer comes whole: one `TextPiece`, then the `Answer`."""
         started = time.perf_counter()
-        answer = self._answer(evidence.question, list(evidence.passages), evidence.context)
+        answer = self._answer(evidence.question, list(evidence.passages), evidence.context,
+                              evidence.vectors)
         yield TextPiece(answer.text)
         yield replace(answer, timings_ms=timings(evidence, started))
 
-    def _answer(self, question: str, passages: list[Passage], context: str) -> Answer:
+    def _answer(self, question: str, passages: list[Passage], context: str,
+                asked: np.ndarray | None = None) -> Answer:
         terms = content_terms(question)
         several = asks_for_several(question)
         sentences = self._shortlist(passage_sentences(passages), terms, several)
         if not sentences:
             return _refusal(question, passages)
-        scores, vectors = self._scores(question, context, sentences, terms, several)
+        scores, vectors = self._scores(question, context, sentences, terms, several, asked)
         best = float(scores.max())
         coverage = _coverage(terms | content_terms(context), passages)
         unknown = self.unknown_words(terms)
@@ -127,7 +129,7 @@ class ExtractiveAnswerer(Answerer):
                 (coverage < config.min_coverage or unknown) and score < config.on_topic)
 
         if refuse(best - config.recheck) != refuse(best + config.recheck):
-            best = self._exact_best(question, context, sentences, scores, terms, several)
+            best = self._exact_best(question, context, sentences, scores, terms, several, asked)
         if refuse(best):
             return _refusal(question, passages, unknown)
         chosen = self._choose(sentences, scores, vectors, several)
@@ -151,13 +153,13 @@ class ExtractiveAnswerer(Answerer):
                      and sentences[i + 1].passage is sentences[i].passage}
         return [s for i, s in enumerate(sentences) if i in keep]
 
-    def _scores(self, question: str, context: str, sentences: list[Sentence],
-                terms: set[str], several: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Each sentence's score, and its vector."""
+    def _scores(self, question: str, context: str, sentences: list[Sentence], terms: set[str],
+                several: bool, asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each sentence's score, and its vector. `asked`: the question's vectors, if made."""
         queries = [question, f"{question} {context}"] if context else [question]
         missing = [s.text for s in sentences if s.vector is None]
-        fresh = iter(self.embedder.embed(queries + missing))
-        asked = np.stack([next(fresh) for _ in queries])
+        fresh = iter(self.embedder.embed((queries if asked is None else []) + missing))
+        asked = np.stack([next(fresh) for _ in queries]) if asked is None else asked
         mine = np.stack([next(fresh) if s.vector is None else s.vector for s in sentences])
         meaning = (mine @ asked.T).max(axis=1)
         words = np.array([_overlap(terms, s.text) for s in sentences])
@@ -169,14 +171,15 @@ class ExtractiveAnswerer(Answerer):
         return scores, mine
 
     def _exact_best(self, question: str, context: str, sentences: list[Sentence],
-                    scores: np.ndarray, terms: set[str], several: bool) -> float:
+                    scores: np.ndarray, terms: set[str], several: bool,
+                    asked: np.ndarray | None = None) -> float:
         """The best score with the top sentences encoded on their own, for a close call.
 
         Stored vectors are pooled in the context of their chunk, which draws the scores of a
         chunk's sentences together; alone, a sentence says only what it says.
         """
         top = [replace(sentences[i], vector=None) for i in np.argsort(-scores)[:3]]
-        return float(self._scores(question, context, top, terms, several)[0].max())
+        return float(self._scores(question, context, top, terms, several, asked)[0].max())
 
     def _choose(self, sentences: list[Sentence], scores: np.ndarray, vectors: np.ndarray,
                 several: bool) -> list[int]:

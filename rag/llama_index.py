@@ -5,7 +5,7 @@ from __future__ import annotations
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from newsdesk.types import Filters
+from newsdesk.inputs import Filters
 
 
 class NewsdeskRetriever(BaseRetriever):

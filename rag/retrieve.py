@@ -19,9 +19,9 @@ from newsdesk.index.ingest import refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_position, chunk_sentences, date_number
-from newsdesk.types import Filters, Passage
+from newsdesk.inputs import Filters, check_k, check_question
+from newsdesk.types import Passage
 
-MAX_QUERY_CHARS = 4000
 _WORD = re.compile(r"\w+")
 
 
@@ -49,19 +49,6 @@ class RetrievalConfig:
     candidates: int = 40
     dedupe: float = 0.8
     lead_prior: float = 0.1
-
-
-def check_query(query: str) -> str:
-    """The query stripped; BadInputError when it is empty or too long."""
-    query = (query or "").strip()
-    if not query:
-        raise BadInputError("The question is empty; type a question about the articles.")
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadInputError(
-            f"The question is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}. "
-            "Shorten it to the question itself."
-        )
-    return query
 
 
 class Retriever:
@@ -106,7 +93,7 @@ class Retriever:
     def retrieve(
         self,
         query: str,
-        k: int = 5,
+        k: int | None = 5,
         *,
         sources: list[str] | None = None,
         since: str | None = None,
@@ -123,15 +110,20 @@ class Retriever:
 
         Returns:
             Passages with their document's title, date and source.
-        """
-        return self.search(query, k, Filters.make(sources, since, until))
 
-    def search(self, query: str, k: int, filters: Filters) -> list[Passage]:
-        """`retrieve` with the filters already made."""
-        query = check_query(query)
-        if not 1 <= k <= 100:
-            raise BadInputError(f"k of {k} is out of range; use 1 to 100.")
-        vector = self.embedder.embed([query])[0]
+        Raises:
+            BadInputError: an empty or too long query, a k outside 1-100, a date that is not a
+                day, an end date before the start, or an article the index does not hold.
+        """
+        return self.search(query, check_k(k, 5), Filters.make(sources, since, until))
+
+    def search(self, query: str, k: int, filters: Filters,
+               vector: np.ndarray | None = None) -> list[Passage]:
+        """`retrieve` with the filters already made (and the query's vector, if embedded)."""
+        query = check_question(query)
+        k = check_k(k, 5)
+        self.check_sources(filters)
+        vector = self.embedder.embed([query])[0] if vector is None else vector
         rankings, weights = [], []
         if self.config.dense:
             rankings.append(self._dense(vector, filters))
@@ -142,6 +134,18 @@ class Retriever:
         fused = reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
         passages = self._passages(fused[: max(k * 3, 20)], vector)
         return _drop_near_duplicates(passages, self.config.dedupe)[:k]
+
+    def document_text(self, doc_id: str) -> str:
+        """The full text of an indexed article ("" if there is none), to show a quote in context."""
+        document = self.store.document(doc_id)
+        return document.text if document else ""
+
+    def check_sources(self, filters: Filters) -> None:
+        """BadInputError naming the filtered articles the index does not hold."""
+        unknown = [name for name in filters.sources if not self.lexical.knows(name)]
+        if unknown:
+            raise BadInputError(f"No article {unknown[0]!r} in the index; use a doc_id or source "
+                                "path that `newsdesk status` counts (the app lists them).")
 
     def with_following(self, passages: list[Passage], top: int) -> list[Passage]:
         """`passages`, plus the chunk that follows each of the first `top` in its document."""
@@ -167,6 +171,15 @@ class Retriever:
         from newsdesk.llama_index import NewsdeskRetriever  # llama-index loads only when asked for
 
         return NewsdeskRetriever(self, k=k, filters=filters)
+
+    def as_langchain(self, k: int = 5, filters: Filters | None = None):
+        """This retriever as a LangChain `BaseRetriever` (needs `newsdesk[langchain]`)."""
+        try:
+            from newsdesk.langchain import NewsdeskRetriever
+        except ImportError:
+            raise BadInputError("The LangChain adapter needs langchain-core: "
+                                "pip install 'newsdesk[langchain]'.") from None
+        return NewsdeskRetriever(retriever=self, k=k, filters=filters or Filters())
 
     def _dense(self, vector: np.ndarray, filters: Filters) -> list[str]:
         # Chroma returns fewer than n_results when the collection is smaller: no count needed.

@@ -8,10 +8,6 @@ from typing import Literal
 
 import numpy as np
 
-from newsdesk.index.errors import BadInputError
-from newsdesk.index.load import normalize_date
-from newsdesk.index.store import date_number
-
 
 @dataclass(frozen=True)
 class Passage:
@@ -38,35 +34,6 @@ class Passage:
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name not in ("sentences", "sentence_vectors")}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some articles (doc_id or source) and to a date range."""
-
-    sources: tuple[str, ...] = ()
-    since: str = ""
-    until: str = ""
-
-    @classmethod
-    def make(cls, sources=None, since=None, until=None) -> Filters:
-        """Filters from user input; BadInputError for a date newsdesk cannot read."""
-        return cls(tuple(s for s in (sources or ()) if s), _date(since, "since"),
-                   _date(until, "until"))
-
-    def chroma_where(self) -> dict | None:
-        clauses: list[dict] = []
-        if self.sources:
-            names = list(self.sources)
-            clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
-        if self.since:
-            clauses.append({"date_number": {"$gte": date_number(self.since)}})
-        if self.until:
-            clauses.append({"date_number": {"$lte": date_number(self.until)}})
-            clauses.append({"date_number": {"$gt": 0}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass(frozen=True)
@@ -144,8 +111,10 @@ class Turn:
 class Evidence:
     """A question and what retrieval found for it: everything an answerer answers from.
 
-    `context` is the earlier turn a follow-up question leans on ("" if none); `retrieve_ms`
-    is how long retrieval took, so that the answer reports the whole time.
+    `context` is the earlier turn a follow-up question leans on ("" if none); `vectors` are the
+    embeddings of the question and, after a follow-up, of the question with its context (None:
+    not made yet); `retrieve_ms` is how long retrieval took, so that the answer reports the
+    whole time.
     """
 
     question: str
@@ -153,6 +122,12 @@ class Evidence:
     history: tuple[Turn, ...] = ()
     context: str = ""
     retrieve_ms: float = 0.0
+    vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def queries(self) -> list[str]:
+        """The texts `vectors` embed: the question, and the question with its context."""
+        return [self.question, f"{self.question} {self.context}"] if self.context else [self.question]
 
 
 # -- the events of an answer being written: TextPiece..., perhaps Checking, then the Answer --
@@ -170,12 +145,3 @@ class Checking:
 
 
 AnswerEvent = TextPiece | Checking | Answer
-
-
-def _date(value: str | None, name: str) -> str:
-    if not value:
-        return ""
-    date = normalize_date(value)
-    if not date:
-        raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.")
-    return date

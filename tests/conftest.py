@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from newsdesk.evals.processes import start_app, start_chroma, stop
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import Settings
@@ -55,44 +57,28 @@ def seed_copy(tmp_path) -> Path:
     return folder
 
 
-def free_port() -> int:
-    import socket
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on 127.0.0.1, for the session; yields its URL."""
+    process, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
+    yield url
+    stop(process)
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+def start_server(home: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+    """A real app server on 127.0.0.1 over the index at `home` (log: home/server-PORT.log)."""
+    return start_app(home, *flags)
 
 
 @pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """A real `chroma run` server on 127.0.0.1; yields its URL."""
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+def app_home(tmp_path_factory, embedder) -> Path:
+    home = tmp_path_factory.mktemp("app-home")
+    ingest([SEEDS], Settings(home=home), progress=False, embedder=embedder)
+    return home
 
-    port = free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    data = tmp_path_factory.mktemp("chroma-server")
-    log = open(data / "server.log", "w")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"chroma run exited: {(data / 'server.log').read_text()}") from None
-            time.sleep(0.3)  # poll interval: the wait is for the heartbeat, bounded above
-    else:
-        process.kill()
-        raise RuntimeError("chroma run did not start within 60 s")
+
+@pytest.fixture(scope="session")
+def app_url(app_home):
+    process, url = start_server(app_home)
     yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    stop(process)

@@ -1,63 +1,12 @@
-"""A real newsdesk server (`python app.py`) on 127.0.0.1, over an index of the seeds."""
+"""The browser (Debian's Chromium via Playwright) for the tests of the page."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
-from tests.conftest import ROOT, SEEDS, free_port
-
-
-def start_server(home: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "NEWSDESK_HOME": str(home)}
-    log = open(home / f"server-{port}.log", "w")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *extra],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((home / f"server-{port}.log").read_text())
-        try:
-            urllib.request.urlopen(f"{url}/gradio_api/info", timeout=2)
-            return process, url
-        except urllib.error.HTTPError:
-            return process, url  # answering (e.g. 401 behind a login)
-        except OSError:
-            time.sleep(0.5)  # poll interval: the wait is for the server to answer, bounded above
-    process.kill()
-    raise RuntimeError("the app did not start within 120 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-@pytest.fixture(scope="session")
-def app_home(tmp_path_factory, embedder) -> Path:
-    home = tmp_path_factory.mktemp("app-home")
-    ingest([SEEDS], Settings(home=home), progress=False, embedder=embedder)
-    return home
-
-
-@pytest.fixture(scope="session")
-def app_url(app_home):
-    process, url = start_server(app_home)
-    yield url
-    stop(process)
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="session")

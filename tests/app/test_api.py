@@ -6,8 +6,6 @@ import asyncio
 
 import pytest
 
-from tests.app.conftest import start_server, stop
-
 
 @pytest.fixture(scope="module")
 def client(app_url):
@@ -62,19 +60,6 @@ def test_mcp_server_lists_and_calls_the_tools(app_url):
     assert len(names) == 2
     text = result.content[0].text
     assert not result.isError and "Gerasimov" in text and text.count("'doc_id'") + text.count('"doc_id"') == 2
-
-
-def test_login_is_required_when_auth_is_set(app_home):
-    from gradio_client import Client
-
-    process, url = start_server(app_home, "--auth", "reader:s3cret", "--no-mcp")
-    try:
-        with pytest.raises(Exception):  # noqa: B017 - the client raises different errors by version
-            Client(url, verbose=False)
-        client = Client(url, auth=("reader", "s3cret"), verbose=False)
-        assert client.predict("Gerasimov", 1, api_name="/retrieve")["passages"]
-    finally:
-        stop(process)
 
 
 def test_server_listens_on_loopback_only(app_url):

@@ -121,7 +121,7 @@ def test_article_with_script_runs_nothing_and_shows_as_text(page, tmp_path):
 
 
 def test_llm_answer_streams_into_the_chat_verified(browser, app_home):
-    from tests.app.conftest import start_server, stop
+    from tests.conftest import start_server, stop
     from tests.rag.fake_llm import FakeModelServer, source_with
 
     model = FakeModelServer()

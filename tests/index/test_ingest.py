@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from newsdesk.evals.processes import free_port
 from newsdesk.index.errors import BackendUnreachableError, ModelMismatchError
 from newsdesk.index.ingest import ingest, lexical_folder
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_sentences
-from tests.conftest import FIRST_SEED, SEEDS, free_port
+from tests.conftest import FIRST_SEED, SEEDS
 
 
 def _chunks(settings: Settings) -> dict[str, tuple[str, dict]]:
@@ -99,7 +100,7 @@ def _ingest_command(home: Path, corpus: Path) -> list[str]:
 
 
 def test_killed_ingest_is_completed_by_the_next_run(tmp_path, embedder):
-    corpus = _corpus(tmp_path / "corpus.jsonl", 400)
+    corpus = _corpus(tmp_path / "corpus.jsonl", 200)
     killed_home = tmp_path / "killed"
     process = subprocess.Popen(_ingest_command(killed_home, corpus), stderr=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, text=True, env=os.environ)
@@ -123,6 +124,9 @@ def test_killed_ingest_is_completed_by_the_next_run(tmp_path, embedder):
     ingest([corpus], clean, progress=False, embedder=embedder)
     assert _chunks(Settings(home=killed_home)) == _chunks(clean)
     assert Store.open(Settings(home=killed_home)).count() == Store.open(clean).count()
+    killed_rows = LexicalIndex.load(lexical_folder(Settings(home=killed_home)))
+    clean_rows = LexicalIndex.load(lexical_folder(clean))
+    assert sorted(killed_rows.ids) == sorted(clean_rows.ids)  # BM25 holds every chunk too
 
 
 def test_ingest_into_a_chroma_server(chroma_server, embedder):

@@ -49,3 +49,10 @@ def test_ingest_reports_skipped_files_and_exits_1(tmp_path):
     assert "bad.txt: binary file" in result.stderr
     assert "1 new" in result.stdout and "1 skipped" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_ends_newsdesk_quietly(seed_settings):
+    done = subprocess.run(f"{sys.executable} -m newsdesk.cli --home {seed_settings.home} retrieve "
+                          "Putin -k 50 | head -c 10", shell=True, capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.startswith("[1] ") and done.stderr == ""

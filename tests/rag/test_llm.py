@@ -11,9 +11,10 @@ import pytest
 
 from newsdesk import Answer, Assistant, BadInputError, Checking, TextPiece
 from newsdesk.cli import main
+from newsdesk.evals.processes import free_port
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import Settings
-from tests.conftest import SEEDS, free_port
+from tests.conftest import SEEDS
 from tests.rag.fake_llm import GARBAGE, SLOW, FakeModelServer, source_with
 
 QUESTION = "What did Gerasimov report to Putin about Kursk?"

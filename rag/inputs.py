@@ -1,0 +1,96 @@
+"""User input, checked in one place: the question, how many passages, which articles and dates.
+
+The command line, the HTTP API, the MCP tools and the Python API all go through these, so the
+same input gets the same result, or the same one-line error, wherever it comes from. (Whether a
+named article exists is checked by the retriever, which knows the index.)
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from newsdesk.index.errors import BadInputError
+from newsdesk.index.store import date_number
+
+MAX_QUESTION_CHARS = 4000
+MAX_PASSAGES = 100
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def check_question(question: object) -> str:
+    """The question stripped; BadInputError when it is not text, empty, or too long."""
+    if not isinstance(question, str):
+        raise BadInputError(f"The question must be text, not {type(question).__name__}.")
+    question = question.strip()
+    if not question:
+        raise BadInputError("The question is empty; type a question about the articles.")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadInputError(
+            f"The question is {len(question):,} characters long; the limit is "
+            f"{MAX_QUESTION_CHARS:,}. Shorten it to the question itself.")
+    return question
+
+
+def check_k(k: object, default: int) -> int:
+    """How many passages: `default` when not given; BadInputError unless a whole number 1-100."""
+    if k is None or k == "":
+        return default
+    if isinstance(k, str) and k.strip().isdigit():
+        k = int(k.strip())
+    if isinstance(k, float) and k.is_integer():
+        k = int(k)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_PASSAGES:
+        raise BadInputError(f"k of {k!r} is not valid; use a whole number from 1 to {MAX_PASSAGES}.")
+    return k
+
+
+def check_date(value: object, name: str) -> str:
+    """`YYYY-MM-DD` of a real day, or "" when not given; BadInputError otherwise."""
+    if value is None or value == "":
+        return ""
+    text = str(value).strip()
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError
+        return datetime.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some articles (doc_id or source) and to a date range."""
+
+    sources: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+
+    @classmethod
+    def make(cls, sources=None, since=None, until=None) -> Filters:
+        """Filters from user input; BadInputError for a date that is not a day, an end before
+        the start, or sources that are not a list of names."""
+        if isinstance(sources, str):
+            sources = [sources]
+        if sources is not None and not (isinstance(sources, list | tuple)
+                                        and all(isinstance(s, str) for s in sources)):
+            raise BadInputError("Sources must be a list of article names (doc_id or path).")
+        since, until = check_date(since, "since"), check_date(until, "until")
+        if since and until and until < since:
+            raise BadInputError(f"--until {until} is before --since {since}; swap them.")
+        return cls(tuple(dict.fromkeys(s.strip() for s in sources or () if s.strip())), since, until)
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.sources:
+            names = list(self.sources)
+            clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
+        if self.since:
+            clauses.append({"date_number": {"$gte": date_number(self.since)}})
+        if self.until:
+            clauses.append({"date_number": {"$lte": date_number(self.until)}})
+            clauses.append({"date_number": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,23 @@
+"""What the chat shows: escaped text, working links, the answer's state."""
+
+import re
+
+from newsdesk.app import bubble, escape_markdown
+
+
+def test_a_web_address_in_an_article_links_to_where_it_says():
+    shown = escape_markdown("See http://127.0.0.1:8000/path_(x)?q=1&r=2. And *this*.")
+    assert re.findall(r'href="([^"]+)"', shown) == ["http://127.0.0.1:8000/path_(x)?q=1&amp;r=2"]
+    assert "\\*this\\*" in shown and "%5C" not in shown
+
+
+def test_markup_in_article_text_is_shown_not_run():
+    shown = escape_markdown("<script>alert(1)</script> [click](javascript:alert(1))")
+    assert "<script>" not in shown and "&lt;script&gt;" in shown
+    assert "](javascript" not in shown  # no Markdown link can be made
+
+
+def test_each_state_is_a_class_the_page_shows():
+    assert 'class="answer-state state-checking"' in bubble("draft", "checking")
+    assert "checking citations…" in bubble("draft", "checking")
+    assert bubble("done", "done").endswith('role="status"></span>')

@@ -1,0 +1,190 @@
+"""The app under use: uploads that cannot replace, other processes' ingests, logins on every
+route, clean errors, many clients. Real servers on 127.0.0.1, the real model and Chroma."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from newsdesk.app import UPLOADS, Desk, add_articles
+from newsdesk.index.settings import Settings
+from newsdesk.index.store import Store
+from tests.conftest import SECOND_SEED, start_server, stop
+
+LOGIN = ("reader", "s3cret")
+BASIC = {"Authorization": "Basic " + base64.b64encode(b"reader:s3cret").decode()}
+
+
+def _upload(tmp_path: Path, name: str, text: str) -> Path:
+    folder = tmp_path / f"picked-{len(list(tmp_path.glob('picked-*')))}"
+    folder.mkdir()
+    (folder / name).write_text(text)
+    return folder / name
+
+
+def test_an_upload_never_replaces_an_article_it_did_not_add(seed_home, embedder, tmp_path):
+    desk = Desk(Settings(home=seed_home), embedder)
+    seed_text = SECOND_SEED.read_text()
+    same_name = _upload(tmp_path, SECOND_SEED.name, "Uploaded text about the Zindelport ferry, "
+                                                    "which resumed service on Friday.")
+    assert "1 new" in add_articles(desk, [same_name])
+    store = Store.open(desk.settings)
+    assert store.document(SECOND_SEED.stem).text == seed_text  # the seed article is untouched
+    assert "Zindelport" in store.document(UPLOADS + SECOND_SEED.stem).text
+
+    other = _upload(tmp_path, SECOND_SEED.name, "Different text under the same name.")
+    report = add_articles(desk, [other])
+    assert "already indexed with other content" in report and "1 new" not in report
+    assert "Zindelport" in Store.open(desk.settings).document(UPLOADS + SECOND_SEED.stem).text
+    assert "1 unchanged" in add_articles(desk, [same_name])  # the same file again is fine
+
+    read_only = Desk(Settings(home=seed_home, read_only=True), embedder)
+    assert "read-only" in add_articles(read_only, [_upload(tmp_path, "new.txt", "A new report.")])
+
+
+def test_the_app_answers_from_another_process_ingest_without_a_restart(seed_home, tmp_path):
+    process, url = start_server(seed_home, "--no-mcp")
+    try:
+        with httpx.Client(timeout=120) as client:
+            def top(query):
+                reply = client.post(f"{url}/gradio_api/run/retrieve", json={"data": [query, 1]})
+                return reply.json()["data"][0]["passages"][0]["text"]
+
+            assert "Zindelport" not in top("Zindelport")
+            article = tmp_path / "ferry.txt"
+            article.write_text("Ferry returns\n\nThe Zindelport ferry resumed service on Friday after "
+                               "a strike, the harbour master said.")
+            done = subprocess.run([sys.executable, "-m", "newsdesk.cli", "--home", str(seed_home),
+                                   "ingest", str(article), "--quiet"], capture_output=True, text=True,
+                                  timeout=240, env=os.environ)
+            assert done.returncode == 0, done.stderr
+            assert "Zindelport" in top("Zindelport")  # BM25: a bare rare name
+            assert "Zindelport ferry" in top("When did the ferry service come back?")  # dense
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def login_url(app_home):
+    process, url = start_server(app_home, "--auth", ":".join(LOGIN))
+    yield url
+    stop(process)
+
+
+ROUTES = [("GET", "/"), ("GET", "/config"), ("GET", "/openapi.json"), ("GET", "/docs"),
+          ("GET", "/gradio_api/info"), ("GET", "/gradio_api/openapi.json"),
+          ("GET", "/gradio_api/mcp/schema"), ("POST", "/gradio_api/mcp/"),
+          ("POST", "/gradio_api/run/retrieve"), ("POST", "/gradio_api/call/ask"),
+          ("POST", "/gradio_api/queue/join"), ("POST", "/gradio_api/upload"),
+          ("GET", "/gradio_api/file=README.md"), ("GET", "/theme.css"), ("GET", "/manifest.json")]
+
+
+def test_no_route_answers_without_the_login(login_url):
+    with httpx.Client(timeout=30) as client:
+        for method, path in ROUTES:
+            reply = client.request(method, login_url + path, json={"data": ["Gerasimov", 1]})
+            assert reply.status_code == 401, (method, path, reply.status_code)
+            assert reply.headers["www-authenticate"].startswith("Basic")
+            logged_in = client.request(method, login_url + path, json={"data": ["Gerasimov", 1]},
+                                       headers=BASIC)
+            assert logged_in.status_code != 401, (method, path)
+        page = client.get(login_url, headers=BASIC)
+        assert page.status_code == 200 and "newsdesk" in page.text
+
+
+def test_clients_and_mcp_work_with_the_login(login_url):
+    from gradio_client import Client
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    client = Client(login_url, headers=BASIC, verbose=False)
+    assert client.predict("Gerasimov", 1, api_name="/retrieve")["passages"]
+
+    async def mcp_calls():
+        async with httpx.AsyncClient(headers=BASIC) as http, \
+                streamable_http_client(f"{login_url}/gradio_api/mcp/", http_client=http) as (r, w, _), \
+                ClientSession(r, w) as session:
+            await session.initialize()
+            names = [t.name for t in (await session.list_tools()).tools]
+            return names, await session.call_tool("retrieve", {"query": "Gerasimov Kursk", "k": 1})
+
+    names, result = asyncio.run(mcp_calls())
+    assert names == ["ask", "retrieve"] and not result.isError
+    assert "Gerasimov" in result.content[0].text
+
+
+BAD_INPUT = [  # the same input gets the same message through every door
+    ({"k": "abc"}, "k of 'abc' is not valid"),
+    ({"k": 0}, "k of 0 is not valid"),
+    ({"question": 123}, "The question must be text"),
+    ({"question": "   "}, "The question is empty"),
+    ({"since": "2025-02-30"}, "'2025-02-30' is not a date"),
+    ({"since": "2025-03-10", "until": "2025-03-01"}, "--until 2025-03-01 is before --since 2025-03-10"),
+    ({"sources": ["no-such-article"]}, "No article 'no-such-article' in the index"),
+]
+
+
+@pytest.mark.parametrize(("given", "message"), BAD_INPUT)
+def test_bad_input_is_one_clear_message_everywhere(given, message, app_url, app_home, seed_settings,
+                                                    embedder):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from newsdesk import BadInputError, Retriever
+
+    ask = {"question": "What conditions did Putin set?", "k": 8, "sources": [], "since": "",
+           "until": "", **given}
+    with pytest.raises(AppError, match=message):
+        Client(app_url, verbose=False).predict(*ask.values(), "", api_name="/ask")
+    with pytest.raises(BadInputError, match=message):
+        Retriever.open(settings=seed_settings, embedder=embedder).retrieve(
+            ask["question"], ask["k"], sources=ask["sources"], since=ask["since"], until=ask["until"])
+    if isinstance(ask["question"], str) and not isinstance(ask["k"], str):
+        args = ["retrieve", ask["question"], "-k", str(ask["k"])]
+        args += [a for s in ask["sources"] for a in ("--source", s)]
+        args += [a for key in ("since", "until") if ask[key] for a in (f"--{key}", ask[key])]
+        done = subprocess.run([sys.executable, "-m", "newsdesk.cli", "--home", str(seed_settings.home),
+                               *args], capture_output=True, text=True, timeout=120, env=os.environ)
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    port = app_url.rsplit(":", 1)[1]
+    log = (app_home / f"server-{port}.log").read_text()
+    assert "Traceback" not in log
+
+
+def test_an_expected_error_is_one_log_line(app_url, app_home):
+    port = app_url.rsplit(":", 1)[1]
+    log = app_home / f"server-{port}.log"
+    before = log.read_text()
+    with httpx.Client(timeout=60) as client:
+        client.post(f"{app_url}/gradio_api/run/retrieve", json={"data": ["Gerasimov", "lots"]})
+    added = log.read_text()[len(before):]
+    assert added.count("k of 'lots' is not valid") == 1 and "Traceback" not in added
+
+
+def test_many_clients_at_once_all_get_answers(app_url):
+    questions = ["Who flanked Putin on Thursday?", "What conditions did Putin set?",
+                 "How much of the Kursk territory had Russia regained?", "What did Zelensky say?"]
+    failures: list[str] = []
+
+    def client(n: int) -> None:
+        with httpx.Client(timeout=120) as http:
+            for question in questions[n % 4:] + questions[:n % 4]:
+                reply = http.post(f"{app_url}/gradio_api/run/ask",
+                                  json={"data": [question, 8, [], "", "", ""]})
+                if reply.status_code != 200 or "citations" not in reply.json()["data"][0]:
+                    failures.append(reply.text[:200])
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    assert failures == [] and not any(t.is_alive() for t in threads)
