@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,13 @@ def chroma_server(tmp_path_factory):
     process, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
     yield url
     stop(process)
+
+
+def run_async(coroutine):
+    """Run a coroutine on a thread of its own: Playwright's sync API keeps an event loop
+    running in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result(timeout=120)
 
 
 def start_server(home: Path, *flags: str) -> tuple[subprocess.Popen, str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
+
+from tests.conftest import run_async
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_mcp_server_lists_and_calls_the_tools(app_url):
                 {"query": "Gerasimov Kursk", "k": 2})
             return [t.name for t in tools.tools], result
 
-    names, result = asyncio.run(session_calls())
+    names, result = run_async(session_calls())
     assert any(n.endswith("ask") for n in names) and any(n.endswith("retrieve") for n in names)
     assert len(names) == 2
     text = result.content[0].text

@@ -63,15 +63,16 @@ def test_jsonl_records_and_bad_lines(tmp_path):
     assert "not valid JSON" in reasons[0][1] and "twice" in reasons[2][1]
 
 
-def test_bad_files_are_skipped_with_a_reason(tmp_path):
+def test_bad_files_are_skipped_with_a_reason_and_other_encodings_are_read(tmp_path):
     (tmp_path / "empty.txt").write_text("  \n")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02 data")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9 au lait".encode("latin-1"))
+    (tmp_path / "latin.txt").write_bytes("Le café au lait coûte deux euros à Zindelport.".encode("latin-1"))
+    (tmp_path / "utf16.txt").write_bytes("Le café au lait coûte deux euros.".encode("utf-16"))
     reasons = {Path(p.where).name: p.reason for path in sorted(tmp_path.iterdir())
                for p in load_file(path).problems}
-    assert reasons["empty.txt"] == "empty file"
-    assert reasons["binary.txt"] == "binary file, not text"
-    assert reasons["latin.txt"].startswith("not UTF-8 text")
+    assert reasons == {"empty.txt": "empty file", "binary.txt": "binary file, not text"}
+    assert load_file(tmp_path / "latin.txt").documents[0].text.startswith("Le café au lait")
+    assert load_file(tmp_path / "utf16.txt").documents[0].text == "Le café au lait coûte deux euros."
 
 
 def test_find_files_reports_missing_and_unsupported_paths(tmp_path):

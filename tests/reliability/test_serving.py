@@ -3,7 +3,6 @@ route, clean errors, many clients. Real servers on 127.0.0.1, the real model and
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 from newsdesk.app import UPLOADS, Desk, add_articles
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
-from tests.conftest import SECOND_SEED, start_server, stop
+from tests.conftest import SECOND_SEED, run_async, start_server, stop
 
 LOGIN = ("reader", "s3cret")
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"reader:s3cret").decode()}
@@ -116,7 +115,7 @@ def test_clients_and_mcp_work_with_the_login(login_url):
             names = [t.name for t in (await session.list_tools()).tools]
             return names, await session.call_tool("retrieve", {"query": "Gerasimov Kursk", "k": 1})
 
-    names, result = asyncio.run(mcp_calls())
+    names, result = run_async(mcp_calls())
     assert names == ["ask", "retrieve"] and not result.isError
     assert "Gerasimov" in result.content[0].text
 
