@@ -33,7 +33,7 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from newsdesk import Answer, Assistant, Checking, TextPiece
+from newsdesk import Answer, Assistant, Checking, TextPiece, language
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
 from newsdesk.index.ingest import ingest
@@ -502,7 +502,8 @@ def serve(settings: Settings) -> None:
     login = _login(settings)
     _log_to_stderr()
     page = build(settings)
-    page.desk.embedder.embed(["warm up"])  # load the model now, not on the first question
+    page.desk.embedder.embed(["warm up"])  # load the models now, not on the first question
+    language.warm_up()
     print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({page.desk.status()})",
           flush=True)
     guard = {}

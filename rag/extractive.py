@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from newsdesk import language
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, Sentence, passage_sentences
 from newsdesk.index.embed import Embedder
@@ -36,8 +37,6 @@ _NUMBER = re.compile(r"(?:about |around |nearly |almost |over |more than )?\d[\d
                      r"percent|per cent|km|kilometers|miles|million|billion|thousand|hundred|"
                      r"days?|weeks?|months?|years?)?(?:\s\([^)]{1,20}\))?(?: of (?:the |its )?\w+)?",
                      re.I)
-_SEVERAL = re.compile(r"^\s*(what|which)\s+(are|were)\b|^\s*(what|which)\s+\w+s\b|\blist\b"
-                      r"|\b(conditions|reasons|demands|issues|questions|steps|points|ways)\b", re.I)
 _SAY_QUESTION = re.compile(r"\b(say|said|says|think|argue|warn|tell|told|according)\b", re.I)
 _SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
                      r"points|asks|asked|wrote|added|adding", re.I)
@@ -247,8 +246,9 @@ def _carry_forward(sentences: list[Sentence], scores: np.ndarray, carry: float) 
 
 
 def asks_for_several(question: str) -> bool:
-    """Whether the question asks for a list ("What conditions ...", "What are the ...")."""
-    return bool(_SEVERAL.search(question))
+    """Whether the question asks for a list ("What conditions ...", "What are the ..."; not
+    "What is ...", "How many people ..."), as spaCy's tags tell (`newsdesk.language`)."""
+    return language.read_question(question).plural
 
 
 def _overlap(terms: set[str], text: str) -> float:
