@@ -117,6 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     bench.set_defaults(run=_bench)
 
+    tune = commands.add_parser("tune", help="choose the retrieval knobs on RealTimeQA train, "
+                                            "confirm them on a split not tuned on")
+    tune.add_argument("--train", type=Path, help="RealTimeQA folder to tune on (default: the "
+                                                 "sample of ../shared/bench/realtimeqa-train)")
+    tune.add_argument("--held-out", type=Path, default=BENCH / "realtimeqa-2023q4",
+                      help="RealTimeQA folder to confirm on")
+    tune.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    tune.add_argument("--quiet", action="store_true", help="no progress bars")
+    tune.set_defaults(run=_tune)
+
     stress = commands.add_parser("stress", help="measure reliability: many clients, concurrent and "
                                                 "killed ingests, Chroma faults, hostile input, login")
     stress.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients (default 20)")
@@ -225,6 +235,13 @@ def _bench(args) -> int:
 
     run_bench(args.data, args.ingest_documents or None, args.scale_chunks, args.clients,
               args.limit, args.reports)
+    return 0
+
+
+def _tune(args) -> int:
+    from newsdesk.evals import tune
+
+    tune.main(args.train, args.held_out, from_flags(args), args.reports, progress=not args.quiet)
     return 0
 
 

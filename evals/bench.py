@@ -33,7 +33,11 @@ SEEDS = ROOT / "seeds"
 EVAL_INDEX = Path(".newsdesk/evals/realtimeqa-2023q4-c128")  # built by `newsdesk eval realtimeqa`
 
 def child_ingest(home: str, *paths: str) -> dict:
-    """In a child process: newsdesk's ingest, its time without the model load, its peak memory."""
+    """In a child process: newsdesk's ingest, its time without the model load, its peak memory.
+
+    Several paths are ingested one more at a time (the tenths of a full corpus), each step
+    timed: throughput along the way, as the index grows.
+    """
     import resource
 
     from newsdesk.index.ingest import ingest
@@ -42,10 +46,15 @@ def child_ingest(home: str, *paths: str) -> dict:
     embedder = Embedder()
     embedder.embed(["warm up"])  # the model load is reported apart
     loaded = time.perf_counter() - started
-    report = ingest([Path(p) for p in paths], Settings(home=Path(home)), progress=False,
-                    embedder=embedder)
-    return {"load_s": loaded, "ingest_s": report.seconds, "documents": report.new + report.changed,
-            "unchanged": report.unchanged, "chunks": report.chunks,
+    steps = []
+    for n in range(1, len(paths) + 1):
+        report = ingest([Path(p) for p in paths[:n]], Settings(home=Path(home)), progress=False,
+                        embedder=embedder)
+        steps.append({"documents": report.new + report.changed, "unchanged": report.unchanged,
+                      "chunks": report.chunks, "ingest_s": report.seconds})
+    return {"load_s": loaded, "ingest_s": sum(s["ingest_s"] for s in steps),
+            "documents": sum(s["documents"] for s in steps), "unchanged": steps[0]["unchanged"],
+            "chunks": sum(s["chunks"] for s in steps), "steps": steps,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -92,15 +101,21 @@ def _child(name: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def sample_corpus(data: Path, documents: int | None, folder: Path) -> Path:
-    """The RealTimeQA corpus, or `documents` lines spread over it, as a jsonl file to ingest."""
-    if not documents:
-        return data / "corpus.jsonl"
+def sample_corpus(data: Path, documents: int | None, folder: Path) -> list[Path]:
+    """`documents` lines spread over the RealTimeQA corpus as one jsonl file; or, for the whole
+    corpus (`documents` None), its ten tenths as ten files, ingested one after another."""
     lines = (data / "corpus.jsonl").read_text().splitlines()
-    lines = lines[:: max(1, len(lines) // documents)][:documents]  # spread over the whole corpus
-    path = folder / f"realtimeqa-{documents}.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    if documents:
+        lines = lines[:: max(1, len(lines) // documents)][:documents]  # spread over the corpus
+        path = folder / f"realtimeqa-{documents}.jsonl"
+        path.write_text("\n".join(lines) + "\n")
+        return [path]
+    paths = []
+    for tenth in range(10):
+        path = folder / f"realtimeqa-tenth-{tenth}.jsonl"
+        path.write_text("\n".join(lines[tenth * len(lines) // 10:(tenth + 1) * len(lines) // 10]) + "\n")
+        paths.append(path)
+    return paths
 
 
 def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder) -> dict:
@@ -123,6 +138,8 @@ def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder)
         "stock_text_embedded_share": round(stock["embedded_share"], 3),
         "stock_peak_rss_mb": round(stock["peak_rss_mb"]),
         "stock_vs_ours_x": round(stock["ingest_s"] / ours["ingest_s"], 3),
+        "chunks_per_s_by_step": [round(step["chunks"] / step["ingest_s"], 1)
+                                 for step in ours["steps"]],
     }
 
 
@@ -323,7 +340,7 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
     print("ingest: seeds …", file=sys.stderr)
     result["ingest"] = [measure_ingest("seeds", [SEEDS], work, embedder)]
     print(f"ingest: realtimeqa ({ingest_documents or 'all'} documents) …", file=sys.stderr)
-    result["ingest"].append(measure_ingest("realtimeqa", [corpus], work, embedder))
+    result["ingest"].append(measure_ingest("realtimeqa", corpus, work, embedder))
 
     full = Settings(home=work / "home-realtimeqa-full")
     print("index: full realtimeqa corpus …", file=sys.stderr)
@@ -344,7 +361,7 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
     print("concurrency …", file=sys.stderr)
     result["concurrency"] = [{"mode": "embedded", **measure_concurrency(full, questions, embedder,
                                                                         clients)}]
-    result["concurrency"].append({"mode": "chroma server", **_server_mode(corpus, questions, embedder,
+    result["concurrency"].append({"mode": "chroma server", **_server_mode(corpus[0], questions, embedder,
                                                                           work, clients)})
     print("cold start …", file=sys.stderr)
     result["app"] = [{"corpus": "realtimeqa", **measure_cold_start(full.home)},

@@ -17,14 +17,14 @@ from tqdm import tqdm
 
 from newsdesk.evals import metrics
 from newsdesk.evals.report import SuiteResult, SystemResult
-from newsdesk.evals.systems import System, is_default, open_assistant, open_index, wide
+from newsdesk.evals.systems import System, is_default, open_assistant, open_index
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters
 
 BUDGET = 1000  # word pieces of context every system gets for "answer in context"
-DEPTH = 60  # passages read to rank documents 10 deep
+DEPTH = 60  # passages read to rank documents 10 deep (as many as the retriever finds)
 
 
 def load_questions(data: Path) -> list[dict]:
@@ -80,7 +80,7 @@ def run(systems: list[System], embedder: Embedder, settings: Settings, data: Pat
             assistant = None
         else:
             indexed = open_index(data.resolve().name, corpus, system, embedder, settings, progress)
-            assistant = open_assistant(indexed, wide(system), embedder)
+            assistant = open_assistant(indexed, system, embedder)
 
             def search(query, retriever=assistant.retriever):
                 passages = retriever.search(query, DEPTH, Filters())

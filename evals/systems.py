@@ -35,6 +35,8 @@ class System:
 DEFAULT = System("newsdesk (default)")
 SYSTEMS = {
     "default": DEFAULT,
+    "untuned": System("before tuning (40 candidates)",
+                      retrieval=RetrievalConfig(candidates=40)),
     "dense": System("dense only", retrieval=RetrievalConfig(lexical=False)),
     "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
     "bm25-0.5": System("BM25 weight 0.5", retrieval=RetrievalConfig(lexical_weight=0.5)),
@@ -89,7 +91,3 @@ def with_llm(systems: list[System], settings: Settings) -> list[System]:
     model = f"{settings.llm}:{settings.llm_model}"
     return [s if s.stock else replace(s, name=f"{s.name} + {model}", llm=model) for s in systems]
 
-
-def wide(system: System, candidates: int = 100) -> System:
-    """`system` with more candidates per stage, for document-level rankings 10 deep."""
-    return replace(system, retrieval=replace(system.retrieval, candidates=candidates))

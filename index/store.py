@@ -361,6 +361,11 @@ def chunk_position(chunk_id: str) -> int:
     return int(chunk_id.rsplit("::", 1)[1])
 
 
+def chunk_document(chunk_id: str) -> str:
+    """A chunk's document id, read from its id."""
+    return chunk_id.rsplit("::", 2)[0]
+
+
 def date_number(date: str) -> int:
     """`2025-03-14` -> 20250314, for range filters (Chroma compares numbers only); 0 if none."""
     return int(date.replace("-", "")) if date else 0

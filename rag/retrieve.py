@@ -5,50 +5,22 @@ Each stage can be switched off in `RetrievalConfig`, so the evals can show what 
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from newsdesk.fusion import reciprocal_rank_fusion
+from newsdesk.fusion import Candidates, RetrievalConfig, rank
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.ingest import refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.settings import Settings
-from newsdesk.index.store import Store, chunk_position, chunk_sentences, date_number
+from newsdesk.index.store import Store, chunk_sentences, date_number
 from newsdesk.inputs import Filters, check_k, check_question
 from newsdesk.types import Passage
 
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """Which retrieval stages run, and how they are weighed.
-
-    Args:
-        dense: Search the Chroma vectors.
-        lexical: Search BM25.
-        lexical_weight: Weight of the BM25 ranking in the fusion (dense counts 1).
-        rrf_k: The reciprocal-rank-fusion constant.
-        candidates: Passages each stage contributes before fusion.
-        dedupe: Word-set overlap (Jaccard) at which a passage counts as a near-duplicate of a
-            better one and is dropped; 1.0 keeps everything.
-        lead_prior: News puts the main facts first (the inverted pyramid): a chunk's dense
-            similarity is lowered by `lead_prior * log(1 + its position in the article)`.
-            0 turns it off. Chosen on RealTimeQA (see README, Quality).
-    """
-
-    dense: bool = True
-    lexical: bool = True
-    lexical_weight: float = 0.2
-    rrf_k: int = 60
-    candidates: int = 40
-    dedupe: float = 0.8
-    lead_prior: float = 0.1
 
 
 class Retriever:
@@ -61,11 +33,11 @@ class Retriever:
     """
 
     def __init__(self, store: Store, embedder: Embedder, lexical: LexicalIndex,
-                 config: RetrievalConfig = RetrievalConfig()):
+                 config: RetrievalConfig | None = None):
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
-        self.config = config
+        self.config = config or RetrievalConfig()
 
     @classmethod
     def open(
@@ -124,16 +96,16 @@ class Retriever:
         k = check_k(k, 5)
         self.check_sources(filters)
         vector = self.embedder.embed([query])[0] if vector is None else vector
-        rankings, weights = [], []
-        if self.config.dense:
-            rankings.append(self._dense(vector, filters))
-            weights.append(1.0)
-        if self.config.lexical:
-            rankings.append(self._lexical(query, filters))
-            weights.append(self.config.lexical_weight)
-        fused = reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
+        fused = rank(self.candidates(query, vector, filters), self.config)
         passages = self._passages(fused[: max(k * 3, 20)], vector)
         return _drop_near_duplicates(passages, self.config.dedupe)[:k]
+
+    def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
+        """What the dense and the BM25 stage find for `query`, before fusion."""
+        return Candidates(
+            dense=self._dense(vector, filters) if self.config.dense else (),
+            lexical=self._lexical(query, filters) if self.config.lexical else (),
+        )
 
     def document_text(self, doc_id: str) -> str:
         """The full text of an indexed article ("" if there is none), to show a quote in context."""
@@ -181,21 +153,19 @@ class Retriever:
                                 "pip install 'newsdesk[langchain]'.") from None
         return NewsdeskRetriever(retriever=self, k=k, filters=filters or Filters())
 
-    def _dense(self, vector: np.ndarray, filters: Filters) -> list[str]:
+    def _dense(self, vector: np.ndarray, filters: Filters) -> tuple[tuple[str, float], ...]:
         # Chroma returns fewer than n_results when the collection is smaller: no count needed.
         found = self.store.chunks.query(
             query_embeddings=[vector.tolist()], n_results=self.config.candidates,
             where=filters.chroma_where(), include=["distances"],
         )
-        prior = self.config.lead_prior
-        scored = [(-distance - prior * math.log1p(chunk_position(chunk_id)), chunk_id)
-                  for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)]
-        return [chunk_id for _, chunk_id in sorted(scored, key=lambda pair: -pair[0])]
+        return tuple((chunk_id, 1.0 - distance)  # cosine distance to similarity
+                     for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True))
 
-    def _lexical(self, query: str, filters: Filters) -> list[str]:
+    def _lexical(self, query: str, filters: Filters) -> tuple[str, ...]:
         mask = self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
                                  date_number(filters.until))
-        return [hit.chunk_id for hit in self.lexical.search(query, self.config.candidates, mask)]
+        return tuple(hit.chunk_id for hit in self.lexical.search(query, self.config.candidates, mask))
 
     def _passages(self, fused: list[tuple[str, float]], vector: np.ndarray) -> list[Passage]:
         if not fused:

@@ -29,10 +29,12 @@ def test_sample_spreads_over_the_corpus(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "corpus.jsonl").write_text("".join(json.dumps({"doc_id": str(i)}) + "\n" for i in range(100)))
-    sample = bench.sample_corpus(data, 10, tmp_path)
+    [sample] = bench.sample_corpus(data, 10, tmp_path)
     ids = [json.loads(line)["doc_id"] for line in sample.read_text().splitlines()]
     assert ids == [str(i) for i in range(0, 100, 10)]
-    assert bench.sample_corpus(data, None, tmp_path) == data / "corpus.jsonl"
+    tenths = bench.sample_corpus(data, None, tmp_path)  # the whole corpus, in ten steps
+    ids = [json.loads(line)["doc_id"] for part in tenths for line in part.read_text().splitlines()]
+    assert len(tenths) == 10 and ids == [str(i) for i in range(100)]
 
 
 def test_queries_are_measured_on_a_real_index(seed_settings, embedder):

@@ -1,0 +1,66 @@
+"""The tuner's choice on cached candidates (pure logic: the candidates are written by hand)."""
+
+import json
+from dataclasses import replace
+
+from newsdesk.evals import tune
+from newsdesk.fusion import RetrievalConfig
+
+
+def row(gold: str, dense: list[str], lexical: list[str] = ()) -> dict:
+    return {"gold": [gold], "dense": [(f"{d}::v::{n}", 0.9 - i / 100) for i, (d, n) in enumerate(
+        (name.split("#")[0], int(name.split("#")[1])) for name in dense)],
+        "lexical": [f"{d}::v::0" for d in lexical]}
+
+
+def test_score_is_mrr_and_hit_at_ten_of_the_documents():
+    rows = [row("a", ["a#0", "b#0"]), row("b", ["a#0", "b#0"]), row("z", ["a#0"])]
+    scores = tune.score(rows, RetrievalConfig(lexical=False, lead_prior=0.0))
+    assert scores["mrr@10"] == (1 + 0.5 + 0) / 3 and scores["hit@10"] == 2 / 3
+
+
+def test_the_lead_prior_lifts_a_lead_chunk_over_a_deep_one():
+    rows = [row("b", ["a#9", "b#0"])]
+    assert tune.score(rows, RetrievalConfig(lexical=False, lead_prior=0.0))["mrr@10"] == 0.5
+    assert tune.score(rows, RetrievalConfig(lexical=False, lead_prior=0.2))["mrr@10"] == 1.0
+
+
+def scores(mrr: float, hit: float) -> dict:
+    return {"mrr@10": mrr, "hit@10": hit, "se": 0.05}
+
+
+def test_of_settings_within_the_noise_the_one_closest_to_today_is_taken():
+    today = RetrievalConfig()
+    names_today = scores(0.9, 1.0)
+    two = replace(today, candidates=today.candidates + 50, rrf_k=today.rrf_k + 5)
+    one = replace(today, rrf_k=today.rrf_k + 10)
+    ranked = [(two, {"questions": scores(0.60, 0.80), "names": scores(0.9, 1.0)}),
+              (one, {"questions": scores(0.58, 0.80), "names": scores(0.9, 1.0)}),
+              (today, {"questions": scores(0.40, 0.70), "names": names_today})]
+    assert tune.simplest(ranked, names_today) == one
+    # a setting that loses the bare names is not taken, however well it ranks the questions
+    ranked[1][1]["names"] = scores(0.85, 1.0)
+    assert tune.simplest(ranked, names_today) == two
+
+
+def test_name_queries_are_the_rarest_capitalised_word_a_gold_article_holds(tmp_path):
+    (tmp_path / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in [
+        {"doc_id": "d1", "text": "Gerasimov told Putin the Kursk plans failed."},
+        {"doc_id": "d2", "text": "Putin spoke in Moscow."},
+        {"doc_id": "d3", "text": "Putin met Gerasimov."}]) + "\n")
+    (tmp_path / "questions.jsonl").write_text(json.dumps({
+        "qid": "q", "question": "What did Gerasimov tell Putin about Kursk?",
+        "gold_doc_ids": ["d1"]}) + "\n")
+    assert tune.name_queries(tmp_path) == [("q", "Kursk", ["d1"])]
+
+
+def test_a_knob_that_loses_on_the_held_out_split_is_dropped():
+    # the gold article is 10th by meaning and 1st by BM25: BM25 at 0.2 lifts it to the top, 0.1 not
+    dense = ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"]
+    held_out = [row("b", dense, lexical=["b"])]
+    today = RetrievalConfig(rrf_k=60, lexical_weight=0.2)
+    tuned = replace(today, lexical_weight=0.1, rrf_k=70, document_weight=0.5)
+    kept, checks = tune.confirm(tuned, held_out, today)
+    assert kept == replace(today, rrf_k=70, document_weight=0.5)
+    assert [(c["knob"], c["kept"]) for c in checks] == [
+        ("lexical_weight", False), ("rrf_k", True), ("document_weight", True)]
