@@ -503,7 +503,7 @@ def serve(settings: Settings) -> None:
     _log_to_stderr()
     page = build(settings)
     page.desk.embedder.embed(["warm up"])  # load the models now, not on the first question
-    threading.Thread(target=language.warm_up, daemon=True).start()  # while the server starts
+    language.warm_up()
     print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({page.desk.status()})",
           flush=True)
     guard = {}
