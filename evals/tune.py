@@ -136,7 +136,7 @@ def score(rows: list[dict], config: RetrievalConfig) -> dict[str, float]:
     hits = np.array([float(r > 0) for r in ranks])
     both = reciprocal + hits
     return {"mrr@10": float(reciprocal.mean()), "hit@10": float(hits.mean()),
-            "se": float(both.std(ddof=1) / np.sqrt(len(both)))}
+            "se": float(both.std(ddof=1) / np.sqrt(len(both))) if len(both) > 1 else 0.0}
 
 
 def _first_gold(row: dict, config: RetrievalConfig) -> int:
