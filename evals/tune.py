@@ -2,7 +2,7 @@
 
 `newsdesk tune` chooses every knob of `RetrievalConfig` on train and checks the choice on a
 split it was not tuned on:
-1. Each question's candidates (100 per stage, from the real index) are gathered once and cached.
+1. Each question's candidates (POOL per stage, from the real index) are gathered once and cached.
 2. Every combination in `GRID` ranks them with `newsdesk.fusion.rank` (a pure function, so a
    sweep takes minutes, not index rebuilds); each is scored by gold MRR@10 + hit@10 at the
    document level, on train: on its questions, and on bare names as people type them
@@ -198,7 +198,8 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     """Sweep on train, confirm on `held_out`, print and write what was chosen."""
     embedder = Embedder(settings.embed_model, settings.batch_size)
     started = time.perf_counter()
-    train_split = gather(train or train_sample(), settings, embedder, progress)
+    train = train or train_sample()
+    train_split = gather(train, settings, embedder, progress)
     held_split = gather(held_out, settings, embedder, progress)
     today = RetrievalConfig()
     ranked = sweep(train_split, progress)
@@ -222,7 +223,7 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"tune-{time.strftime('%Y-%m-%dT%H%M%S')}.json"
     path.write_text(json.dumps({
-        "train": str(train or train_sample()), "held_out": str(held_out), "grid": GRID,
+        "train": str(train), "held_out": str(held_out), "grid": GRID,
         "name_queries": {"train": len(train_split["names"]), "held_out": len(held_split["names"])},
         "seconds": round(time.perf_counter() - started, 1), "chosen": _knobs(chosen),
         "checks": checks, "table": table,

