@@ -212,6 +212,9 @@ def bubble(markdown: str, state: str) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The answer as Markdown, each [n] a link to source n in the panel."""
     text = _MARKER.sub(r"[\[\1\]](#src-\1)", escape_markdown(answer.text)).replace("\n", "  \n")
+    if answer.short_answer:  # the first paragraph is the short answer: in bold, above the quotes
+        head, gap, rest = text.partition("  \n  \n")
+        text = f"**{head}**{gap}{rest}"
     if answer.notice:
         text = f"*⚠️ {escape_markdown(answer.notice)}*  \n\n{text}"
     if answer.answerer != "extractive":
@@ -365,9 +368,10 @@ def build(settings: Settings) -> gr.Blocks:
                 answerer: "extractive" or "llm"; empty for the server's default.
 
             Returns:
-                {"question", "answer", "refused", "citations": [{"n", "doc_id", "source", "title",
-                "date", "quote", "start", "end", "score"}], "related", "sentences", "answerer",
-                "notice", "timings_ms"}
+                {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
+                "refused", "citations": [{"n", "doc_id", "source", "title", "date", "quote",
+                "start", "end", "score"}], "related", "sentences", "answerer", "notice",
+                "timings_ms"}
             """
             return _call(desk, "ask", lambda assistant: assistant.ask(
                 question, k=k, sources=sources or None, since=since or None, until=until or None,

@@ -127,6 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     tune.add_argument("--quiet", action="store_true", help="no progress bars")
     tune.set_defaults(run=_tune)
 
+    learn = commands.add_parser("train", help="fit the answerer's sentence scorer on RealTimeQA "
+                                              "train (writes rag/sentence_scorer.json)")
+    learn.add_argument("--train", type=Path, help="RealTimeQA folder to fit on (default: the "
+                                                  "sample of ../shared/bench/realtimeqa-train)")
+    learn.add_argument("--quiet", action="store_true", help="no progress bars")
+    learn.set_defaults(run=_train)
+
     stress = commands.add_parser("stress", help="measure reliability: many clients, concurrent and "
                                                 "killed ingests, Chroma faults, hostile input, login")
     stress.add_argument("--clients", type=int, default=20, help="concurrent HTTP clients (default 20)")
@@ -242,6 +249,13 @@ def _tune(args) -> int:
     from newsdesk.evals import tune
 
     tune.main(args.train, args.held_out, from_flags(args), args.reports, progress=not args.quiet)
+    return 0
+
+
+def _train(args) -> int:
+    from newsdesk.evals import train
+
+    train.main(args.train, from_flags(args), progress=not args.quiet)
     return 0
 
 

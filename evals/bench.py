@@ -26,7 +26,9 @@ from newsdesk.evals.metrics import percentiles
 from newsdesk.evals.processes import start_app, start_chroma, stop
 from newsdesk.evals.report import REPORTS
 from newsdesk.index.embed import Embedder
+from newsdesk.index.ingest import title_prefix
 from newsdesk.index.settings import Settings
+from newsdesk.index.store import EMBED_INPUT
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -123,7 +125,9 @@ def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder)
     home = work / f"home-{name}"
     ours = _child("child-ingest", str(home), *map(str, paths))
     store = _store(home)
-    texts = [text for _, text, _ in store.all_chunks()]
+    titled = store.manifest.embed_input == EMBED_INPUT
+    texts = [(title_prefix(meta["title"]) if titled else "") + text
+             for _, text, meta in store.all_chunks()]
     floor = _floor(embedder, texts)
     stock = _child("child-stock", str(work / f"stock-{name}"), *map(str, paths))
     return {
@@ -169,7 +173,8 @@ def _store(home: Path):
 
 
 def _floor(embedder: Embedder, texts: list[str]) -> float:
-    """Seconds of raw `SentenceTransformer.encode` of the same chunk texts, same batch size."""
+    """Seconds of raw `SentenceTransformer.encode` of the same inputs (title and chunk), same
+    batch size."""
     embedder.model.encode(texts[:64], batch_size=embedder.batch_size)  # warm
     started = time.perf_counter()
     embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True)

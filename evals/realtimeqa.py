@@ -107,8 +107,11 @@ def _score(system, questions, search, embedder, progress, assistant) -> SystemRe
                                        == q["answer_index"])}
         if assistant is not None:
             answer = assistant.ask(q["question"])
-            row.update(answer=answer.text, refused=answer.refused,
+            short = answer.short_answer.text if answer.short_answer else None
+            row.update(answer=answer.text, refused=answer.refused, short_answer=short,
                        answer_has_choice=float(metrics.contains(answer.text, correct)))
+            if short is not None:
+                row["short_answer_is_choice"] = float(metrics.contains(short, correct))
         row["score"] = row["in_context"]
         outcome.questions[q["qid"]] = row
     for label, field in (("gold", "gold_doc_ids"), ("relevant", "relevant_doc_ids")):
@@ -123,5 +126,9 @@ def _score(system, questions, search, embedder, progress, assistant) -> SystemRe
     if assistant is not None:
         outcome.summary["answer has choice"] = metrics.mean(r["answer_has_choice"] for r in rows)
         outcome.summary["refused"] = metrics.mean(float(r["refused"]) for r in rows)
+        shorts = [r["short_answer_is_choice"] for r in rows if "short_answer_is_choice" in r]
+        outcome.summary["short answers"] = metrics.mean(float("short_answer_is_choice" in r)
+                                                        for r in rows)
+        outcome.summary["short answer is choice"] = metrics.mean(shorts)
     outcome.summary.update({f"retrieve {k}": v for k, v in metrics.percentiles(latencies).items()})
     return outcome

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from newsdesk import language
 from newsdesk.assistant import Assistant
 from newsdesk.evals import metrics
 from newsdesk.evals.report import SuiteResult, SystemResult
@@ -74,6 +75,10 @@ def score_answer(gold: GoldQuestion, answer: Answer, texts: dict[str, str]) -> d
         citations=len(answer.citations), verbatim=sum(verbatim), precise=sum(holds),
         citation_recall=sum(found) / len(found),
     )
+    if language.read_question(gold.question).kind in language.ANSWER_TYPES:
+        short = answer.short_answer.text if answer.short_answer else ""
+        row["short_answer"] = float(any(metrics.contains(short, v) for fact in gold.facts
+                                        for v in fact))
     row["score"] = 0.0 if answer.refused else row["fact_recall"]
     return row
 
@@ -96,6 +101,8 @@ def summarize(rows: dict[str, dict]) -> dict[str, float]:
         "citation_precision": round(sum(r["precise"] for r in answerable) / cited, 4) if cited else 0.0,
         "verbatim": round(sum(r["verbatim"] for r in answerable) / cited, 4) if cited else 0.0,
         "citation_recall": metrics.mean(r["citation_recall"] for r in answerable),
+        # who / where / when / how much questions whose short answer holds a key fact
+        "short_answer": metrics.mean(r["short_answer"] for r in answerable if "short_answer" in r),
     }
     summary.update(metrics.refusal_scores([r["refused"] for r in rows.values()],
                                           ["fact_recall" not in r for r in rows.values()]))

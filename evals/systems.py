@@ -12,10 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsdesk.assistant import Assistant
+from newsdesk.extractive import AnswerConfig
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError
+from newsdesk.index.errors import BadInputError, IndexMissingError
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import Settings
+from newsdesk.index.store import EMBED_INPUT, Store
 from newsdesk.retrieve import RetrievalConfig
 
 EVAL_HOME = Path(".newsdesk/evals")
@@ -29,6 +31,7 @@ class System:
     chunk_tokens: int | None = None  # None: the settings' chunk size
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     stock: bool = False  # the stock llama-index pipeline instead of newsdesk
+    answering: AnswerConfig = field(default_factory=AnswerConfig)  # the extractive answerer's
     llm: str = ""  # the model that writes the answers, "" for the extractive answerer
 
 
@@ -37,6 +40,8 @@ SYSTEMS = {
     "default": DEFAULT,
     "untuned": System("before tuning (40 candidates)",
                       retrieval=RetrievalConfig(candidates=40)),
+    "hand-set": System("sentences picked by the hand-set score alone (before 2026-11-28)",
+                       answering=AnswerConfig(learned_weight=0.0)),
     "dense": System("dense only", retrieval=RetrievalConfig(lexical=False)),
     "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
     "bm25-0.5": System("BM25 weight 0.5", retrieval=RetrievalConfig(lexical_weight=0.5)),
@@ -67,21 +72,37 @@ def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedde
     name = f"{corpus}-c{chunk_tokens}"
     collection = f"{settings.collection}_{name}" if settings.chroma_url else settings.collection
     settings = settings.but(home=EVAL_HOME / name, chunk_tokens=chunk_tokens, collection=collection)
-    report = ingest(paths, settings, prune=True, progress=progress, embedder=embedder)
+    report = ingest(paths, settings, prune=True, rebuild=_outdated(settings), progress=progress,
+                    embedder=embedder)
     if report.problems:
         raise RuntimeError(f"{len(report.problems)} problems ingesting {corpus}: {report.problems[0]}")
     return settings
 
 
+def _outdated(settings: Settings) -> bool:
+    """Whether an eval index was built the way an older newsdesk builds them (it is a cache:
+    rebuilt, so that the evals measure what ingest does today)."""
+    try:
+        store = Store.open(settings)
+    except IndexMissingError:
+        return False
+    try:
+        return store.manifest.embed_input != EMBED_INPUT
+    finally:
+        store.close()
+
+
 def open_assistant(settings: Settings, system: System, embedder: Embedder) -> Assistant:
     """The assistant of `system` over the index of `settings` (with its LLM, if any)."""
     return Assistant.open(settings=settings if system.llm else settings.but(llm="extractive"),
-                          retrieval=system.retrieval, embedder=embedder)
+                          retrieval=system.retrieval, answering=system.answering,
+                          embedder=embedder)
 
 
 def is_default(system: System) -> bool:
-    """Whether `system` retrieves as the default does (whoever writes its answers)."""
-    return replace(system, name=DEFAULT.name, llm=DEFAULT.llm) == DEFAULT
+    """Whether `system` retrieves as the default does (whoever writes its answers, however)."""
+    return replace(system, name=DEFAULT.name, llm=DEFAULT.llm,
+                   answering=DEFAULT.answering) == DEFAULT
 
 
 def with_llm(systems: list[System], settings: Settings) -> list[System]:

@@ -10,7 +10,8 @@ split it was not tuned on:
    standard error of the best on the questions and no worse than today on the names, the one
    that changes fewest knobs is taken.
 3. On the confirmation split each knob of the winner is put back to today's default in turn: a
-   knob that loses there is dropped (kept at today's default).
+   knob that loses there is dropped (kept at today's default); and what is left must still rank
+   train's bare names no worse than today, or its knobs are dropped too.
 `RetrievalConfig`'s defaults are what this chose (README, Quality); "today's default" in its
 report is whatever they are when it runs.
 
@@ -175,10 +176,11 @@ def simplest(ranked: list[tuple[RetrievalConfig, dict]], names_today: dict) -> R
                                  -objective(pair[1]["questions"])))[0]
 
 
-def confirm(best: RetrievalConfig, rows: list[dict], today: RetrievalConfig | None = None
-            ) -> tuple[RetrievalConfig, list[dict]]:
+def confirm(best: RetrievalConfig, rows: list[dict], today: RetrievalConfig | None = None,
+            names: list[dict] = ()) -> tuple[RetrievalConfig, list[dict]]:
     """`best` without the knobs that lose on `rows` (a split it was not tuned on) against `today`
-    (default: today's defaults)."""
+    (default: today's defaults). What is left must still rank train's bare `names` no worse
+    than today: a knob is dropped, last first, until it does."""
     today = today or RetrievalConfig()
     kept, checks = best, []
     for knob in GRID:
@@ -190,6 +192,11 @@ def confirm(best: RetrievalConfig, rows: list[dict], today: RetrievalConfig | No
         checks.append({"knob": knob, "tuned": getattr(best, knob), "today": getattr(today, knob),
                        "with": with_it, "without": back, "kept": wins})
         kept = kept if wins else without
+    for check in reversed([c for c in checks if c["kept"]]):
+        if not names or objective(score(names, kept)) >= objective(score(names, today)):
+            break
+        kept = replace(kept, **{check["knob"]: check["today"]})
+        check.update(kept=False, dropped_for="names")
     return kept, checks
 
 
@@ -204,7 +211,7 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     today = RetrievalConfig()
     ranked = sweep(train_split, progress)
     tuned = simplest(ranked, score(train_split["names"], today))
-    chosen, checks = confirm(tuned, held_split["questions"])
+    chosen, checks = confirm(tuned, held_split["questions"], names=train_split["names"])
     table = ["| config | train questions MRR@10 / hit@10 | train names | held-out questions | "
              "held-out names |", "|---|---|---|---|---|"]
     for label, config in (("today's default", today), ("best on train", ranked[0][0]),
@@ -218,7 +225,8 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     for check in checks:
         print(f"{check['knob']}: {check['today']} -> {check['tuned']}: held-out "
               f"{objective(check['without']):.3f} -> {objective(check['with']):.3f}, "
-              f"{'kept' if check['kept'] else 'dropped'}")
+              f"{'kept' if check['kept'] else 'dropped'}"
+              f"{' (it loses the bare names on train)' if check.get('dropped_for') else ''}")
     print(f"chosen: {_knobs(chosen)}")
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"tune-{time.strftime('%Y-%m-%dT%H%M%S')}.json"

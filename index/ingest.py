@@ -32,8 +32,10 @@ from newsdesk.index.errors import IndexMissingError
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.settings import Settings
-from newsdesk.index.store import Embedded, Manifest, Store
+from newsdesk.index.store import EMBED_INPUT, Embedded, Manifest, Store
 
+_TITLE_CHARS = 200  # of a title read before each chunk; the chunk itself must still fit the
+_TITLE_TOKENS = 64  # model, so a chunk leaves this many word pieces to the title
 # Chunks embedded together: large enough to keep the encoder busy, small enough to show progress.
 _EMBED_GROUP = 512
 
@@ -121,7 +123,8 @@ def ingest(
                 store.remove(doc_id)
             report.removed = len(gone)
             report.chunks = _write(store, todo, hashes, embedder, settings, progress,
-                                   new={d.doc_id for d in todo if d.doc_id not in stored})
+                                   new={d.doc_id for d in todo if d.doc_id not in stored},
+                                   titled=store.manifest.embed_input == EMBED_INPUT)
             if todo or gone:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
             refresh_lexical(store, settings)
@@ -220,12 +223,15 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
 
 
 def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
-           settings: Settings, progress: bool, new: set[str] = frozenset()) -> int:
-    """Chunk, embed and store `todo`; returns the number of chunks written."""
+           settings: Settings, progress: bool, new: set[str] = frozenset(),
+           titled: bool = True) -> int:
+    """Chunk, embed and store `todo`; returns the number of chunks written. `titled`: each
+    chunk's embedding reads its article's title first (as the index's manifest says)."""
     if not todo:
         return 0
+    room = embedder.max_tokens - (_TITLE_TOKENS if titled else 0)
     chunker = Chunker(embedder.count_tokens, embedder.token_spans,
-                      max_tokens=min(settings.chunk_tokens, embedder.max_tokens),
+                      max_tokens=min(settings.chunk_tokens, room),
                       overlap=settings.chunk_overlap)
     bar = tqdm(total=len(todo), desc="embedding", unit="doc", disable=not progress)
     written = 0
@@ -235,7 +241,7 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
         chunked = chunking.map(lambda document: (document, chunker.chunk(document)), todo)
         pending = None
         for group in _groups(chunked):
-            items = _embed(embedder, group, hashes)
+            items = _embed(embedder, group, hashes, titled)
             if pending is not None:
                 bar.update(pending.result())
             pending = writer.submit(_write_group, store, items, new)
@@ -247,11 +253,17 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
 
 
 def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
-           hashes: dict[str, str]) -> list[Embedded]:
-    """The group's chunks and sentences embedded in one pass of the model."""
-    chunks = [c for _, mine in group for c in mine]
-    vectors, sentence_vectors = embedder.embed_with_sentences(
-        [c.text for c in chunks], [c.local_sentences for c in chunks])
+           hashes: dict[str, str], titled: bool = True) -> list[Embedded]:
+    """The group's chunks and sentences embedded in one pass of the model; with `titled`, each
+    chunk is read after its article's title (a chunk deep in an article rarely names what the
+    article is about), and its sentences' vectors pool only their own word pieces."""
+    texts, spans = [], []
+    for document, mine in group:
+        prefix = title_prefix(document.title) if titled else ""
+        for chunk in mine:
+            texts.append(prefix + chunk.text)
+            spans.append([(s + len(prefix), e + len(prefix)) for s, e in chunk.local_sentences])
+    vectors, sentence_vectors = embedder.embed_with_sentences(texts, spans)
     items, offset = [], 0
     for document, mine in group:
         end = offset + len(mine)
@@ -259,6 +271,11 @@ def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
                               sentence_vectors[offset:end]))
         offset = end
     return items
+
+
+def title_prefix(title: str) -> str:
+    """What a chunk's embedding reads before the chunk: its article's title, if any."""
+    return f"{title[:_TITLE_CHARS]}\n\n" if title else ""
 
 
 def _write_group(store: Store, items: list[Embedded], new: set[str]) -> int:

@@ -33,6 +33,9 @@ from newsdesk.index.load import Document
 from newsdesk.index.settings import Settings
 
 SCHEMA_VERSION = 1
+# What each chunk's embedding reads: "title+text" (the article's title, then the chunk; the quote
+# is the chunk alone) since 2026-11-28, "text" before. An index keeps its own way (`Manifest`).
+EMBED_INPUT = "title+text"
 _PAGE = 2000
 
 
@@ -45,10 +48,11 @@ class Manifest:
     chunk_tokens: int
     chunk_overlap: int
     schema: int = SCHEMA_VERSION
+    embed_input: str = EMBED_INPUT
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
-        return cls(**json.loads(text))
+        return cls(**{"embed_input": "text", **json.loads(text)})
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True)

@@ -34,6 +34,7 @@ from newsdesk.types import (
     Citation,
     Evidence,
     Passage,
+    ShortAnswer,
     TextPiece,
     Turn,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "RetrievalConfig",
     "Retriever",
     "Settings",
+    "ShortAnswer",
     "TextPiece",
     "Turn",
     "__version__",

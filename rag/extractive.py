@@ -21,7 +21,17 @@ from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, Sentence, passage_sentences
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stopwords
-from newsdesk.types import Answer, AnswerEvent, AnswerSentence, Evidence, Passage, TextPiece
+from newsdesk.scorer import packaged as scorer_model
+from newsdesk.scorer import sentence_features
+from newsdesk.types import (
+    Answer,
+    AnswerEvent,
+    AnswerSentence,
+    Evidence,
+    Passage,
+    ShortAnswer,
+    TextPiece,
+)
 
 _WORD = re.compile(r"[\w’']+")
 _POSSESSIVE = re.compile(r"[’']s$")
@@ -68,6 +78,12 @@ class AnswerConfig:
         word_weight: Weight of the question's words against embedding similarity.
         shortlist, shortlist_list: Most sentences embedded per answer (list questions: the
             second, plus the sentence after each), picked by a cheap score first.
+        learned_weight: Weight of the learned scorer (`newsdesk.scorer`, its log-odds) added
+            to the score above when the answer's sentences are picked, among all the passages'
+            sentences (the score above alone decides refusals, and picks for list questions: the
+            scorer was fitted on questions with one answer); 0: the hand-set score alone.
+        learned_margin: The margin when the learned scorer takes part (`newsdesk train` chose
+            both on RealTimeQA train, so that answers are no longer than before).
     """
 
     max_sentences: int = 4
@@ -83,6 +99,8 @@ class AnswerConfig:
     carry: float = 0.92
     shortlist: int = 16
     shortlist_list: int = 24
+    learned_weight: float = 0.1
+    learned_margin: float = 0.24
 
 
 class ExtractiveAnswerer(Answerer):
@@ -131,7 +149,18 @@ class ExtractiveAnswerer(Answerer):
             best = self._exact_best(question, context, sentences, scores, terms, several, asked)
         if refuse(best):
             return _refusal(question, passages, unknown)
-        chosen = self._choose(sentences, scores, vectors, several)
+        margin = config.list_margin if several else config.margin
+        every = passage_sentences(passages)
+        if config.learned_weight and not several and all(s.vector is not None for s in every):
+            margin = config.learned_margin
+            sentences, scores, vectors = every, *self._scores(question, context, every, terms,
+                                                               several, asked)
+            scorer = scorer_model()
+            asked = asked if asked is not None else self.embedder.embed(
+                [question, f"{question} {context}"] if context else [question])
+            scores = scores + config.learned_weight * scorer.score(
+                question_features(question, every, asked, scorer.kinds, context))
+        chosen = self._choose(sentences, scores, vectors, several, margin)
         return _compose(question, [sentences[i] for i in chosen], terms)
 
     def _shortlist(self, sentences: list[Sentence], terms: set[str], several: bool) -> list[Sentence]:
@@ -181,12 +210,12 @@ class ExtractiveAnswerer(Answerer):
         return float(self._scores(question, context, top, terms, several, asked)[0].max())
 
     def _choose(self, sentences: list[Sentence], scores: np.ndarray, vectors: np.ndarray,
-                several: bool) -> list[int]:
-        """Best sentences within the margin, skipping ones that repeat a chosen one."""
+                several: bool, margin: float) -> list[int]:
+        """Best sentences within `margin` of the best, skipping ones that repeat a chosen one."""
         config = self.config
         most = config.max_list_sentences if several else config.max_sentences
         order = np.argsort(-scores)
-        floor = scores[order[0]] - (config.list_margin if several else config.margin)
+        floor = scores[order[0]] - margin
         chosen: list[int] = []
         said: set[str] = set()
         for i in order:
@@ -199,6 +228,18 @@ class ExtractiveAnswerer(Answerer):
                 chosen.append(int(i))
                 said |= words
         return chosen
+
+
+def question_features(question: str, sentences: list[Sentence], asked: np.ndarray,
+                      kinds: tuple[str, ...], context: str = "") -> dict[str, np.ndarray]:
+    """The sentence scorer's features of `sentences` (which carry their vectors) for `question`
+    (`asked`: its vectors, as `Evidence.vectors`; `context`: the earlier turn it follows)."""
+    meaning = (np.stack([s.vector for s in sentences]) @ asked.T).max(axis=1)
+    terms = content_terms(f"{question} {context}")
+    overlap = np.array([_overlap(terms, s.text) for s in sentences])
+    words = {w.lower() for w in _WORD.findall(f"{question} {context}")}
+    return sentence_features(language.read_question(question), words, sentences, meaning,
+                             overlap, kinds)
 
 
 def content_terms(text: str) -> set[str]:
@@ -304,7 +345,8 @@ def _someone_else_speaks(sentence: str) -> bool:
 
 
 def _compose(question: str, chosen: list[Sentence], terms: set[str]) -> Answer:
-    """Order the sentences by article and position, merge neighbours, and cite them."""
+    """Order the sentences by article and position, merge neighbours, and cite them; open with
+    the short answer held by the best sentence that holds one, if the question asks for one."""
     first_seen = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)
@@ -312,14 +354,35 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str]) -> Answer:
     citations = Citations()
     numbered = [(quote, citations.cite(quote)) for quote in _merge_neighbours(ordered)]
     lines = [f"{quote.text} [{n}]" for quote, n in numbered]
-    direct = short_answer(question, chosen[0].text, terms)
-    if direct:
-        n = next(n for quote, n in numbered if quote.passage.doc_id == chosen[0].passage.doc_id
-                 and quote.start <= chosen[0].start < quote.end)
-        lines.insert(0, f"{direct[0].upper()}{direct[1:]} [{n}].")
+    short = None
+    found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms))), None)
+    if found:
+        best, (start, end) = found
+        n = next(n for quote, n in numbered if quote.passage.doc_id == best.passage.doc_id
+                 and quote.start <= best.start < quote.end)
+        short = ShortAnswer(best.text[start:end], n, best.start + start, best.start + end)
+        lines.insert(0, f"{short.text} [{n}].")
     return Answer(question=question, text="\n\n".join(lines), refused=False,
-                  citations=citations.all(),
+                  citations=citations.all(), short_answer=short,
                   sentences=[AnswerSentence(quote.text, [n]) for quote, n in numbered])
+
+
+def _short_span(question: str, sentence: Sentence, terms: set[str]) -> tuple[int, int] | None:
+    """The span of `sentence` that answers `question` in a few words: a named entity of the
+    type asked for that the question does not already name, of the best rank
+    (`language.answer_spans`), then the nearest to the question's words; None if there is
+    none."""
+    asked = question.lower()
+    spans = [span for span in language.answer_spans(language.read_question(question).kind,
+                                                     sentence.text)
+             if sentence.text[span[0]:span[1]].lower() not in asked]
+    if not spans:
+        return None
+    lowered = sentence.text.lower()
+    anchors = [m.start() for t in terms for m in re.finditer(re.escape(t[:6]), lowered)]
+    start, end, _ = min(spans, key=lambda span: (span[2], min(
+        (abs(a - span[0]) for a in anchors), default=span[0])))
+    return start, end
 
 
 def _merge_neighbours(ordered: list[Sentence]) -> list[Sentence]:

@@ -55,6 +55,20 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The short answer that opens an answer: `text` stands verbatim at `start:end` of the
+    article that citation `[n]` quotes ("86%", "Gen. Valery Gerasimov")."""
+
+    text: str
+    n: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     """One sentence of an answer, the citations behind it, and whether they support it."""
 
@@ -72,7 +86,8 @@ class Answer:
 
     `related` lists the closest passages when the answer is refused. `sentences` says which
     citations back each sentence and whether they support it; `answerer` names who wrote it
-    ("extractive", or the LLM); `notice` tells of a fallback (an LLM that failed).
+    ("extractive", or the LLM); `notice` tells of a fallback (an LLM that failed);
+    `short_answer` is the short answer the text opens with, None when there is none.
     """
 
     question: str
@@ -84,11 +99,13 @@ class Answer:
     sentences: list[AnswerSentence] = field(default_factory=list)
     answerer: str = "extractive"
     notice: str = ""
+    short_answer: ShortAnswer | None = None
 
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "answer": self.text,
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
             "related": [p.to_dict() for p in self.related],

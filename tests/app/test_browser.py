@@ -69,7 +69,9 @@ def test_empty_question_gets_a_message_not_an_error(page):
 def test_example_question_fills_the_box(page):
     page.get_by_text("How much of the Kursk territory had Russia regained?").first.click()
     page.wait_for_function("document.querySelector('#question textarea').value.includes('Kursk territory')")
-    assert ask(page, page.input_value("#question textarea")).inner_text().startswith("86%")
+    answer = ask(page, page.input_value("#question textarea"))
+    assert answer.inner_text().startswith("86%")
+    assert answer.locator("strong").first.inner_text().startswith("86% [1]")  # the short answer
 
 
 def _upload(page, path):

@@ -1,8 +1,10 @@
 """What the chat shows: escaped text, working links, the answer's state."""
 
 import re
+from dataclasses import replace
 
-from newsdesk.app import bubble, escape_markdown
+from newsdesk.app import answer_markdown, bubble, escape_markdown
+from newsdesk.types import Answer, Citation, ShortAnswer
 
 
 def test_a_web_address_in_an_article_links_to_where_it_says():
@@ -21,3 +23,14 @@ def test_each_state_is_a_class_the_page_shows():
     assert 'class="answer-state state-checking"' in bubble("draft", "checking")
     assert "checking citations…" in bubble("draft", "checking")
     assert bubble("done", "done").endswith('role="status"></span>')
+
+
+def test_the_short_answer_is_bold_above_the_quotes():
+    citation = Citation(1, "d", "d.txt", "", "", "Turnout reached 71% in the north.", 0, 34, 0.5)
+    answer = Answer("What was the turnout?", "71% [1].\n\nTurnout reached 71% in the north. [1]",
+                    False, [citation], short_answer=ShortAnswer("71%", 1, 16, 19))
+    shown = answer_markdown(answer)
+    assert shown.startswith(r"**71% [\[1\]](#src-1)\.**")
+    assert shown.count("**") == 2
+    plain = answer_markdown(replace(answer, short_answer=None))
+    assert "**" not in plain

