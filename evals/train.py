@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from newsdesk import language
 from newsdesk.citations import passage_sentences
 from newsdesk.evals import metrics
 from newsdesk.evals.realtimeqa import load_questions
 from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
 from newsdesk.evals.tune import train_sample
-from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, content_terms, question_features
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, question_features
 from newsdesk.index.embed import Embedder
 from newsdesk.index.settings import Settings
 from newsdesk.scorer import WEIGHTS, SentenceScorer
@@ -55,9 +54,7 @@ def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = 
         if not sentences:
             continue
         correct = q["choices"][q["answer_index"]]
-        terms = content_terms(q["question"])
-        several = language.read_question(q["question"]).plural
-        hand, _ = answerer._scores(q["question"], "", sentences, terms, several, evidence.vectors)
+        hand = answerer.hand_set_scores(q["question"], sentences, evidence.vectors)
         tables.append(question_features(q["question"], sentences, evidence.vectors, KINDS))
         labels += [metrics.contains(s.text, correct) for s in sentences]
         groups += [n] * len(sentences)
@@ -86,7 +83,8 @@ def out_of_fold(data: dict, c: float = 1.0) -> np.ndarray:
 
     x, y, groups = data["x"], data["y"], data["groups"]
     learned = np.zeros(len(y))
-    for fit_rows, test_rows in GroupKFold(FOLDS).split(x, y, groups):
+    folds = min(FOLDS, len(np.unique(groups)))
+    for fit_rows, test_rows in GroupKFold(folds).split(x, y, groups):
         learned[test_rows] = fit(data["features"], x[fit_rows], y[fit_rows], c).score(
             dict(zip(data["features"], x[test_rows].T, strict=True)))
     return learned

@@ -198,6 +198,13 @@ class ExtractiveAnswerer(Answerer):
             scores = _carry_forward(sentences, scores, self.config.carry)
         return scores, mine
 
+    def hand_set_scores(self, question: str, sentences: list[Sentence],
+                        asked: np.ndarray | None = None) -> np.ndarray:
+        """The hand-set score of each sentence (what `newsdesk train` fits the learned one
+        against); `asked`: the question's vectors, if made."""
+        terms, several = content_terms(question), asks_for_several(question)
+        return self._scores(question, "", sentences, terms, several, asked)[0]
+
     def _exact_best(self, question: str, context: str, sentences: list[Sentence],
                     scores: np.ndarray, terms: set[str], several: bool,
                     asked: np.ndarray | None = None) -> float:

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 
 from newsdesk.cli import main
-from newsdesk.evals import realtimeqa, rgb, seeds
+from newsdesk.evals import realtimeqa, rgb, seeds, train
 from newsdesk.evals.report import compare, table
 from newsdesk.evals.systems import DEFAULT, SYSTEMS
 from newsdesk.index.settings import Settings
+from newsdesk.scorer import SentenceScorer, packaged
 from newsdesk.types import Answer, Citation
 
 FIRST = "000_99e8b240e118b51d"
@@ -104,6 +105,17 @@ def test_realtimeqa_runner_scores_retrieval_and_answers(tiny_realtimeqa, tmp_pat
     assert default["answer has choice"] == 1.0
     assert "answer has choice" not in result.systems[1].summary  # only the default answers
     assert "| BM25 only |" in table(result)
+
+
+def test_train_fits_and_writes_a_scorer_the_answerer_reads(tiny_realtimeqa, tmp_path, monkeypatch,
+                                                           capsys):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "scorer.json"
+    fitted = train.main(tiny_realtimeqa, Settings.load(), out, progress=False)
+    scorer = SentenceScorer.load(out)
+    assert fitted["questions"] == 2 and scorer.fitted == fitted
+    assert set(scorer.features) == set(packaged().features)
+    assert "| learned |" in capsys.readouterr().out
 
 
 def test_within_budget_cuts_at_word_pieces(embedder):
