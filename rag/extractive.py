@@ -132,7 +132,8 @@ class ExtractiveAnswerer(Answerer):
                 asked: np.ndarray | None = None) -> Answer:
         terms = content_terms(question)
         several = asks_for_several(question)
-        sentences = self._shortlist(passage_sentences(passages), terms, several)
+        every = passage_sentences(passages)
+        sentences = self._shortlist(every, terms, several)
         if not sentences:
             return _refusal(question, passages)
         scores, vectors = self._scores(question, context, sentences, terms, several, asked)
@@ -150,7 +151,6 @@ class ExtractiveAnswerer(Answerer):
         if refuse(best):
             return _refusal(question, passages, unknown)
         margin = config.list_margin if several else config.margin
-        every = passage_sentences(passages)
         if config.learned_weight and not several and all(s.vector is not None for s in every):
             margin = config.learned_margin
             sentences, scores, vectors = every, *self._scores(question, context, every, terms,
