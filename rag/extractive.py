@@ -255,7 +255,7 @@ def content_terms(text: str) -> set[str]:
     return {w for w in words if w and w not in stopwords() and w not in _QUESTION_WORDS}
 
 
-def short_answer(question: str, sentence: str, terms: set[str] | None = None) -> str:
+def _number_or_date(question: str, sentence: str, terms: set[str] | None = None) -> str:
     """A number or date that directly answers `question`, found in `sentence`, else "".
 
     Of several candidates, the one nearest to the question's words in the sentence wins.
@@ -319,7 +319,7 @@ def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str
 
     `speakers` are the people whose words the question asks for; empty when it asks none.
     """
-    bonus = 0.08 if short_answer(question, sentence, terms) else 0.0
+    bonus = 0.08 if _number_or_date(question, sentence, terms) else 0.0
     if speakers and _speaker_among(speakers, sentence):
         bonus += 0.15
     elif speakers and _someone_else_speaks(sentence):
