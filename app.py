@@ -212,9 +212,13 @@ def bubble(markdown: str, state: str) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The answer as Markdown, each [n] a link to source n in the panel."""
     text = _MARKER.sub(r"[\[\1\]](#src-\1)", escape_markdown(answer.text)).replace("\n", "  \n")
+    paragraphs = text.split("  \n  \n")
     if answer.short_answer:  # the first paragraph is the short answer: in bold, above the quotes
-        head, gap, rest = text.partition("  \n  \n")
-        text = f"**{head}**{gap}{rest}"
+        paragraphs[0] = f"**{paragraphs[0]}**"
+    if answer.conflicts:  # then the sources' disagreement, marked as a warning
+        at = 1 if answer.short_answer else 0
+        paragraphs[at] = f"⚠️ *{paragraphs[at]}*"
+    text = "  \n  \n".join(paragraphs)
     if answer.notice:
         text = f"*⚠️ {escape_markdown(answer.notice)}*  \n\n{text}"
     if answer.answerer != "extractive":

@@ -2,7 +2,8 @@
 with counterfactual passages, where the answer was replaced by a fake one.
 
 Reports accuracy (the answer holds an alias of every answer group), how often the answer repeats
-the fake answer, refusals, and whether retrieval puts a gold passage in the top 5.
+the fake answer, how often it flags a conflict between its sources, how often it repeats the fake
+answer without flagging one, refusals, and whether retrieval puts a gold passage in the top 5.
 """
 
 from __future__ import annotations
@@ -56,15 +57,20 @@ def _score(system: System, questions: list[dict], assistant, progress: bool) -> 
         ranked[q["qid"]] = [p.doc_id for p in assistant.retriever.retrieve(q["question"], 5)]
         right = correct(answer.text, q["answer_groups"])
         fake = metrics.contains(answer.text, q["fake_answer"])
+        flagged = bool(answer.conflicts)
         outcome.questions[q["qid"]] = {"question": q["question"], "answer": answer.text,
                                        "refused": answer.refused, "correct": right,
-                                       "repeats_fake": fake, "score": float(right)}
+                                       "repeats_fake": fake, "flags_conflict": flagged,
+                                       "fake_unflagged": fake and not flagged,
+                                       "score": float(right)}
     rows = outcome.questions.values()
     hits = metrics.retrieval_scores({q["qid"]: q["gold_doc_ids"] for q in questions}, ranked,
                                     ("hit_rate@1", "hit_rate@5"))
     outcome.summary.update({
         "accuracy": metrics.mean(float(r["correct"]) for r in rows),
         "repeats fake": metrics.mean(float(r["repeats_fake"]) for r in rows),
+        "flags conflict": metrics.mean(float(r["flags_conflict"]) for r in rows),
+        "fake, unflagged": metrics.mean(float(r["fake_unflagged"]) for r in rows),
         "refused": metrics.mean(float(r["refused"]) for r in rows),
         "gold hit@1": metrics.mean(hits["hit_rate@1"].values()),
         "gold hit@5": metrics.mean(hits["hit_rate@5"].values()),

@@ -1,4 +1,5 @@
-"""English resources that work offline: NLTK's Punkt sentence model and stopword list.
+"""English resources that work offline: NLTK's Punkt sentence model and stopword list, and
+the Snowball stemmer (PyStemmer).
 
 Both come from the NLTK data that llama-index-core ships inside its wheel, so nothing is
 downloaded at run time. The files are read here with plain `open`, not through NLTK's data
@@ -8,6 +9,7 @@ installers lay out packages, and it would need a process-wide search path.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from functools import cache
 from pathlib import Path
@@ -45,3 +47,17 @@ def stopwords() -> frozenset[str]:
     """NLTK's English stopwords (198 words)."""
     text = (_nltk_data() / "corpora" / "stopwords" / "english").read_text(encoding="utf-8")
     return frozenset(text.split())
+
+
+@cache
+def snowball():
+    """PyStemmer's English Snowball stemmer (C, fast)."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball stem of a lower-cased word ("visited", "visits" -> "visit")."""
+    return snowball().stemWord(word)

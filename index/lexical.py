@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from newsdesk.index.english import stopwords
+from newsdesk.index.english import snowball, stopwords
 
 _STATE = "newsdesk.json"
 _CURRENT = "current"  # names the folder of the index in use
@@ -28,9 +28,7 @@ _STALE_AFTER_S = 600  # older folders are removed by a later save (a reader may 
 
 @cache
 def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
+    return snowball()
 
 
 def tokenize(texts: list[str], return_ids: bool = True):

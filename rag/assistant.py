@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from newsdesk import conversation
 from newsdesk.answerer import Answerer, final_answer
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_several
 from newsdesk.index.embed import Embedder
@@ -20,20 +20,6 @@ from newsdesk.types import Answer, AnswerEvent, Evidence, Turn
 
 # Top passages whose next chunk is read too: an answer often runs on past a chunk's end.
 _FOLLOWING = 5
-
-# A turn that leans on the one before it: "And what did Zelensky say?", "When was that?"
-_FOLLOW_UP = re.compile(
-    r"^\s*(and|but|also|so|what about|how about|then)\b|\b(that|this|it|he|she|they|them|his|"
-    r"her|their|those|these|there|then|him)\b", re.I)
-
-
-def condense(question: str, history: tuple[Turn, ...]) -> str:
-    """Earlier turns a follow-up question depends on, as text to search with ("" if none)."""
-    users = [t.content for t in history if t.role == "user"]
-    if not users or not _FOLLOW_UP.search(question):
-        return ""
-    return users[-1]
-
 
 def check_history(history: list[dict] | None) -> tuple[Turn, ...]:
     """The history as `Turn`s; BadInputError for anything but `[{"role", "content"}]`."""
@@ -150,11 +136,12 @@ class Assistant:
         filters = Filters.make(sources, since, until)
         base = check_k(k, self.k)
         started = time.perf_counter()
-        context = condense(question, turns)
+        context = conversation.context(question, turns)
         unsent = Evidence(question, (), turns, context)
         vectors = self.retriever.embedder.embed(unsent.queries)  # once, for retrieval and answer
         wide = min(100, base * 3 // 2) if asks_for_several(question) else base
-        passages = self.retriever.search(unsent.queries[-1], wide, filters, vector=vectors[-1])
+        passages = self.retriever.search(unsent.queries[-1], wide, filters, vector=vectors[-1],
+                                         twins=True)
         passages = self.retriever.with_following(passages, _FOLLOWING)
         return replace(unsent, passages=tuple(passages), vectors=vectors,
                        retrieve_ms=(time.perf_counter() - started) * 1000)

@@ -16,17 +16,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from newsdesk import language
+from newsdesk import conflicts, language
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, Sentence, passage_sentences
 from newsdesk.index.embed import Embedder
-from newsdesk.index.english import stopwords
+from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import packaged as scorer_model
 from newsdesk.scorer import sentence_features
 from newsdesk.types import (
     Answer,
     AnswerEvent,
     AnswerSentence,
+    Conflict,
     Evidence,
     Passage,
     ShortAnswer,
@@ -160,8 +161,10 @@ class ExtractiveAnswerer(Answerer):
                 [question, f"{question} {context}"] if context else [question])
             scores = scores + config.learned_weight * scorer.score(
                 question_features(question, every, asked, scorer.kinds, context))
-        chosen = self._choose(sentences, scores, vectors, several, margin)
-        return _compose(question, [sentences[i] for i in chosen], terms)
+        chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
+        disputes = conflicts.find(question, chosen, every, config.redundancy,
+                                  language.read_question(question).kind)
+        return _compose(question, chosen, terms, disputes)
 
     def _shortlist(self, sentences: list[Sentence], terms: set[str], several: bool) -> list[Sentence]:
         """The sentences worth embedding, in reading order.
@@ -303,8 +306,9 @@ def _overlap(terms: set[str], text: str) -> float:
     if not terms:
         return 0.0
     words = {w.strip("’'").lower() for w in _WORD.findall(text)}
-    return sum(1 for t in terms if t in words or any(w.startswith(t[:5]) for w in words
-                                                     if len(t) > 5)) / len(terms)
+    stems = {stem(w) for w in words}  # "visit" is in "visited"
+    return sum(1 for t in terms if t in words or stem(t) in stems or any(
+        w.startswith(t[:5]) for w in words if len(t) > 5)) / len(terms)
 
 
 def _coverage(terms: set[str], passages: list[Passage]) -> float:
@@ -351,26 +355,41 @@ def _someone_else_speaks(sentence: str) -> bool:
     return False
 
 
-def _compose(question: str, chosen: list[Sentence], terms: set[str]) -> Answer:
+def _compose(question: str, chosen: list[Sentence], terms: set[str],
+             disputes: list[list[tuple[Sentence, int, int]]] = ()) -> Answer:
     """Order the sentences by article and position, merge neighbours, and cite them; open with
-    the short answer held by the best sentence that holds one, if the question asks for one."""
+    the short answer held by the best sentence that holds one, if the question asks for one,
+    then with the values the sources disagree on (`conflicts.find`), each cited."""
     first_seen = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)
     ordered = sorted(chosen, key=lambda s: (first_seen[s.passage.doc_id], s.start))
+    quoted = {s.key for s in chosen}
+    extra = [s for dispute in disputes for s, _, _ in dispute if s.key not in quoted]
+    extra = list({s.key: s for s in extra}.values())
     citations = Citations()
-    numbered = [(quote, citations.cite(quote)) for quote in _merge_neighbours(ordered)]
+    numbered = [(quote, citations.cite(quote)) for quote in _merge_neighbours(ordered) + extra]
     lines = [f"{quote.text} [{n}]" for quote, n in numbered]
-    short = None
+
+    def cited(sentence: Sentence, start: int, end: int) -> ShortAnswer:
+        n = next(n for quote, n in numbered if quote.passage.doc_id == sentence.passage.doc_id
+                 and quote.start <= sentence.start < quote.end)
+        return ShortAnswer(sentence.text[start:end], n, sentence.start + start,
+                           sentence.start + end)
+
     found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms))), None)
-    if found:
-        best, (start, end) = found
-        n = next(n for quote, n in numbered if quote.passage.doc_id == best.passage.doc_id
-                 and quote.start <= best.start < quote.end)
-        short = ShortAnswer(best.text[start:end], n, best.start + start, best.start + end)
-        lines.insert(0, f"{short.text} [{n}].")
+    short = cited(found[0], *found[1]) if found else None
+    kind = language.read_question(question).kind
+    disagreements = [Conflict(kind, tuple(cited(*value) for value in dispute))
+                     for dispute in disputes]
+    if disagreements:
+        lines.insert(0, " ".join(
+            "The sources disagree: " + ", ".join(f"“{v.text}” [{v.n}]" for v in c.values) + "."
+            for c in disagreements))
+    if short:
+        lines.insert(0, f"{short.text} [{short.n}].")
     return Answer(question=question, text="\n\n".join(lines), refused=False,
-                  citations=citations.all(), short_answer=short,
+                  citations=citations.all(), short_answer=short, conflicts=disagreements,
                   sentences=[AnswerSentence(quote.text, [n]) for quote, n in numbered])
 
 

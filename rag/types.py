@@ -69,6 +69,19 @@ class ShortAnswer:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """Cited sources that disagree on one value of the answer: each value a verbatim span of
+    the quote `[n]` it stands in, like a short answer ("Tampa, Florida" [1], "Glendale,
+    Arizona" [3]); `kind` is the kind of value ("who", "where", "when", "how much")."""
+
+    kind: str
+    values: tuple[ShortAnswer, ...]
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "values": [v.to_dict() for v in self.values]}
+
+
+@dataclass(frozen=True)
 class AnswerSentence:
     """One sentence of an answer, the citations behind it, and whether they support it."""
 
@@ -87,7 +100,8 @@ class Answer:
     `related` lists the closest passages when the answer is refused. `sentences` says which
     citations back each sentence and whether they support it; `answerer` names who wrote it
     ("extractive", or the LLM); `notice` tells of a fallback (an LLM that failed);
-    `short_answer` is the short answer the text opens with, None when there is none.
+    `short_answer` is the short answer the text opens with, None when there is none;
+    `conflicts` are the values the cited sources disagree on (the text says so).
     """
 
     question: str
@@ -100,6 +114,7 @@ class Answer:
     answerer: str = "extractive"
     notice: str = ""
     short_answer: ShortAnswer | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -107,6 +122,7 @@ class Answer:
             "answer": self.text,
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "refused": self.refused,
+            "conflicts": [c.to_dict() for c in self.conflicts],
             "citations": [c.to_dict() for c in self.citations],
             "related": [p.to_dict() for p in self.related],
             "sentences": [s.to_dict() for s in self.sentences],

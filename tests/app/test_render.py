@@ -4,7 +4,7 @@ import re
 from dataclasses import replace
 
 from newsdesk.app import answer_markdown, bubble, escape_markdown
-from newsdesk.types import Answer, Citation, ShortAnswer
+from newsdesk.types import Answer, Citation, Conflict, ShortAnswer
 
 
 def test_a_web_address_in_an_article_links_to_where_it_says():
@@ -34,3 +34,16 @@ def test_the_short_answer_is_bold_above_the_quotes():
     assert shown.count("**") == 2
     plain = answer_markdown(replace(answer, short_answer=None))
     assert "**" not in plain
+
+
+def test_a_conflict_between_sources_is_marked_below_the_short_answer():
+    quotes = [Citation(1, "a", "a.txt", "", "", "Turnout reached 71% in the north.", 0, 34, 0.5),
+              Citation(2, "b", "b.txt", "", "", "Turnout reached 64% in the north.", 0, 34, 0.4)]
+    text = ("71% [1].\n\nThe sources disagree: “71%” [1], “64%” [2].\n\n"
+            "Turnout reached 71% in the north. [1]\n\nTurnout reached 64% in the north. [2]")
+    values = (ShortAnswer("71%", 1, 16, 19), ShortAnswer("64%", 2, 16, 19))
+    answer = Answer("What was the turnout?", text, False, quotes, short_answer=values[0],
+                    conflicts=[Conflict("how much", values)])
+    paragraphs = answer_markdown(answer).split("  \n  \n")
+    assert paragraphs[0].startswith("**71%") and paragraphs[1].startswith("⚠️ *The sources disagree")
+    assert "(#src-2)" in paragraphs[1] and not paragraphs[2].startswith("⚠️")

@@ -140,3 +140,52 @@ def test_bad_history_is_refused(assistant):
 
     with pytest.raises(BadInputError, match="role"):
         assistant.ask("When was that?", history=[{"speaker": "me"}])
+
+
+def test_a_follow_up_pronoun_is_the_person_the_last_answer_named(assistant):
+    history = [{"role": "user", "content": "Who gave Putin an update in Kursk?"}]
+    history.append({"role": "assistant", "content": assistant.ask(history[0]["content"]).text})
+    answer = assistant.ask("What percentage did he report?", history=history)
+    assert not answer.refused and "86%" in answer.text
+    _assert_verbatim(answer)
+
+
+@pytest.fixture(scope="module")
+def disputed(tmp_path_factory, embedder):
+    """Two articles that report one event with different death tolls, and a third on another."""
+    from newsdesk import Settings, ingest
+
+    folder = tmp_path_factory.mktemp("disputed")
+    base = ("Heavy rain swept the coastal province overnight. {toll} people were killed when the "
+            "river burst its banks near the port city of Derna, rescue officials said on Monday. "
+            "Roads into the city remained closed.")
+    (folder / "wire.txt").write_text(base.format(toll="At least 40"), encoding="utf-8")
+    (folder / "paper.txt").write_text(base.format(toll="At least 65"), encoding="utf-8")
+    (folder / "other.txt").write_text("The central bank held its rates at 4% on Thursday, citing "
+                                      "slowing inflation across the region.", encoding="utf-8")
+    settings = Settings(home=folder / "home")
+    ingest([folder], settings, progress=False, embedder=embedder)
+    return Assistant.open(settings=settings, embedder=embedder), folder
+
+
+def test_sources_that_disagree_are_said_to_and_both_cited(disputed):
+    assistant, folder = disputed
+    answer = assistant.ask("How many people were killed when the river burst its banks?")
+    assert not answer.refused and len(answer.conflicts) == 1
+    values = answer.conflicts[0].values
+    assert {v.text for v in values} == {"At least 40", "At least 65"}
+    assert "The sources disagree: " in answer.text
+    for value in values:
+        cited = answer.citations[value.n - 1]
+        text = (folder / f"{cited.doc_id}.txt").read_text(encoding="utf-8")
+        assert text[value.start:value.end] == value.text
+        assert cited.start <= value.start < value.end <= cited.end
+    assert {answer.citations[v.n - 1].doc_id for v in values} == {"wire", "paper"}
+    assert answer.to_dict()["conflicts"] == [{"kind": "how much", "values": [
+        {"text": v.text, "n": v.n, "start": v.start, "end": v.end} for v in values]}]
+
+
+def test_sources_that_agree_raise_no_conflict(disputed, assistant):
+    answer = disputed[0].ask("When did the central bank hold its rates?")
+    assert not answer.refused and answer.conflicts == []
+    assert assistant.ask("What conditions did Putin set?").conflicts == []

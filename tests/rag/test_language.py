@@ -98,3 +98,29 @@ def test_a_date_before_a_noun_is_a_modifier_not_a_time():
 
 def test_no_answer_spans_for_questions_that_ask_for_no_entity():
     assert language.answer_spans("why", "The ferry sank off Sicily on March 3.") == []
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("What did he tell the reporters?", [("he", "person", "")]),
+    ("Did she win the race?", [("she", "person", "")]),
+    ("What did they decide after the vote?", [("they", "group", "")]),
+    ("How long did the crew stay there?", [("there", "setting", "")]),
+    ("What happened then?", [("then", "setting", "")]),
+    ("How much did it cost?", [("it", "thing", "")]),
+    ("When was that?", [("that", "thing", "")]),
+    ("Who paid for that trip?", [("that trip", "event", "trip")]),
+    ("Is there a vaccine for the virus?", []),  # existential "there" points nowhere
+    ("Who won the 2019 final in Madrid?", []),
+])
+def test_references_of_a_follow_up_are_found_by_their_morphology(question, expected):
+    found = [(question[r.start:r.end], r.wants, r.lemma) for r in language.references(question)]
+    assert found == expected
+
+
+def test_analyse_gives_lemmas_and_entities_at_their_offsets():
+    text = "The mayor visited Lagos in March and spoke to 300 traders."
+    analysis = language.analyse(text)
+    lemmas = {word: lemma for _, _, word, lemma, _ in analysis.words}
+    assert lemmas["visited"] == "visit" and lemmas["spoke"] == "speak"
+    assert {(text[s:e], label) for s, e, label in analysis.entities} >= {
+        ("Lagos", "GPE"), ("March", "DATE"), ("300", "CARDINAL")}

@@ -1,0 +1,158 @@
+"""Sources that disagree: two articles that say the same thing with different values.
+
+This is newsdesk's own idea, written by hand over spaCy's reading of the sentences. A sentence
+chosen for the answer and a sentence of another article that says nearly the same (the cosine
+of their stored vectors at least `similar`, the cosine at which the answerer takes a sentence for
+a repeat) are aligned word by word (difflib). If most of their words agree (`AGREE` of the
+shorter one's), then where they differ, each side's named entities of one kind (a person or
+organisation, a place, a time, an amount: `language.KIND_OF`) that the question does not name
+are the values they disagree on. Two sentences that differ in entities of more than one kind
+are about different things, not in conflict. The thresholds are set by hand: no training set
+here labels conflicts (RGB's counterfactual passages, where they are measured, are not tuned on).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from difflib import SequenceMatcher
+
+from newsdesk import language
+from newsdesk.citations import Sentence
+
+# The share of the shorter sentence's words the two must share to state the same thing.
+AGREE = 0.6
+# Entities of one kind this close (", " between "Tampa" and "Florida") are one value.
+_JOIN = 2
+_WORD = re.compile(r"\w+")
+_EDGE = " ,;:!?()[]\"'“”‘’-–—…"  # not a value's first or last character ("U.S." keeps its dot)
+
+
+def find(question: str, chosen: Sequence[Sentence], others: Sequence[Sentence], similar: float,
+         kind: str = "") -> list[list[tuple[Sentence, int, int]]]:
+    """Each conflict as its values: (sentence, start, end) of each distinct value, in the
+    sentence's own offsets; the chosen sentence's value first.
+
+    Args:
+        question: The question (a value it names is not in dispute).
+        chosen: The sentences the answer quotes.
+        others: Every sentence of the passages (with their stored vectors).
+        similar: The cosine at least which two sentences say the same thing.
+        kind: The kind of answer asked for (`Words.kind`); when it names entity types
+            (`language.ANSWER_TYPES`), only values of those types are compared.
+    """
+    asked = question.lower()
+    conflicts: list[list[tuple[Sentence, int, int]]] = []
+    for mine in chosen:
+        for theirs in others:
+            if (theirs.passage.doc_id == mine.passage.doc_id or theirs.text == mine.text
+                    or mine.vector is None or theirs.vector is None
+                    or float(mine.vector @ theirs.vector) < similar):
+                continue
+            values = differing_values(mine.text, theirs.text, asked, kind)
+            if not values:
+                continue
+            (a_start, a_end), (b_start, b_end) = values
+            ours, other = mine.text[a_start:a_end].lower(), theirs.text[b_start:b_end].lower()
+            # One conflict per value in dispute, however many sentences state each side.
+            found = next((c for c in conflicts if ours in _texts(c)), None)
+            if found is None:
+                found = [(mine, a_start, a_end)]
+                conflicts.append(found)
+            if other not in _texts(found):
+                found.append((theirs, b_start, b_end))
+    return conflicts
+
+
+def _texts(values: list[tuple[Sentence, int, int]]) -> set[str]:
+    return {s.text[a:b].lower() for s, a, b in values}
+
+
+def differing_values(a: str, b: str, asked: str = "", kind: str = ""
+                     ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The spans of `a` and of `b` that give different values of one kind where the two
+    sentences otherwise agree, or None (no such values, or values of several kinds differ)."""
+    if not _agree(a, b):
+        return None
+    left, right = language.analyse(a), language.analyse(b)
+    matcher = SequenceMatcher(None, [w[2] for w in left.words], [w[2] for w in right.words],
+                              autojunk=False)
+    wanted = set(language.ANSWER_TYPES.get(kind, ()))
+    pairs = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        ours = _entities_in(left, i1, i2, a, asked, wanted)
+        theirs = _entities_in(right, j1, j2, b, asked, wanted)
+        # The tagger misses an entity now and then ("Facebook" opening a sentence): proper
+        # nouns or numbers in place of the other side's entity stand for one of its kind.
+        ours = ours or _names_in(left, i1, i2, asked, theirs)
+        theirs = theirs or _names_in(right, j1, j2, asked, ours)
+        if ours and theirs:
+            pairs.append((ours, theirs))
+    kinds = {k for ours, theirs in pairs for k in (*ours, *theirs)}
+    if len(kinds) != 1:
+        return None
+    (kind_found,) = kinds
+    ours = [span for o, _ in pairs for span in o[kind_found]]
+    theirs = [span for _, t in pairs for span in t[kind_found]]
+    ours_span, theirs_span = _trimmed(_joined(ours, a), a), _trimmed(_joined(theirs, b), b)
+    if a[slice(*ours_span)].lower() == b[slice(*theirs_span)].lower():
+        return None
+    return ours_span, theirs_span
+
+
+def _agree(a: str, b: str) -> bool:
+    """Whether most words of the shorter sentence stand in the other, in the same order."""
+    ours, theirs = _WORD.findall(a.lower()), _WORD.findall(b.lower())
+    blocks = SequenceMatcher(None, ours, theirs, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks) >= AGREE * min(len(ours), len(theirs))
+
+
+def _entities_in(analysis: language.Analysis, first: int, last: int, text: str, asked: str,
+                 wanted: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """The entities touching words `first:last`, by kind, less those the question names."""
+    if first == last:
+        return {}
+    start, end = analysis.words[first][0], analysis.words[last - 1][1]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for e_start, e_end, label in analysis.entities:
+        if e_start < end and start < e_end and label in language.KIND_OF and (
+                not wanted or label in wanted) and text[e_start:e_end].lower() not in asked:
+            found.setdefault(language.KIND_OF[label], []).append((e_start, e_end))
+    return found
+
+
+def _names_in(analysis: language.Analysis, first: int, last: int, asked: str,
+              other: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+    """Words `first:last`, if all are proper nouns or numbers, as a value of the kind of the
+    other side's one entity; else empty."""
+    words = analysis.words[first:last]
+    spans = [span for found in other.values() for span in found]
+    if len(spans) != 1 or not words or any(w[4] not in ("PROPN", "NUM") for w in words) or \
+            " ".join(w[2] for w in words) in asked:
+        return {}
+    return {next(iter(other)): [(words[0][0], words[-1][1])]}
+
+
+def _trimmed(span: tuple[int, int], text: str) -> tuple[int, int]:
+    """`span` less the punctuation at its ends ("Bianca Andreescu (" -> "Bianca Andreescu")."""
+    start, end = span
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    while start < end and text[start] in _EDGE:
+        start += 1
+    return start, end
+
+
+def _joined(spans: list[tuple[int, int]], text: str) -> tuple[int, int]:
+    """The first run of spans that only punctuation joins ("Tampa, Florida")."""
+    spans = sorted(set(spans))
+    start, end = spans[0]
+    for s, e in spans[1:]:
+        if s - end > _JOIN or text[end:s].strip(" ,"):
+            break
+        end = max(end, e)
+    return start, end
+
+
