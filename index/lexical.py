@@ -156,7 +156,9 @@ class LexicalIndex:
         ]
 
     def unknown_words(self, words: set[str]) -> set[str]:
-        """The words (lower case) that no chunk of the corpus contains, after stemming."""
+        """The words (lower case) that no chunk of the corpus contains, after stemming. A word
+        of one character is never unknown: the tokenizer keeps none ("$1 billion", "Apollo 6")."""
+        words = {word for word in words if len(word) > 1}
         if not self.ids:
             return set(words)
         stems = dict(zip(words, _stemmer().stemWords(list(words)), strict=True))

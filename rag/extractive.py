@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from newsdesk import conflicts, language
+from newsdesk import attribution, conflicts, language
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, Sentence, passage_sentences
 from newsdesk.index.embed import Embedder
@@ -195,7 +195,9 @@ class ExtractiveAnswerer(Answerer):
         meaning = (mine @ asked.T).max(axis=1)
         words = np.array([_overlap(terms, s.text) for s in sentences])
         speakers = _names(question) if several or _SAY_QUESTION.search(question) else set()
-        bonus = np.array([_type_bonus(question, s.text, terms, speakers) for s in sentences])
+        quoted = attribution.speakers(sentences) if speakers else [None] * len(sentences)
+        bonus = np.array([_type_bonus(question, s.text, terms, speakers, said_by)
+                          for s, said_by in zip(sentences, quoted, strict=True)])
         scores = meaning + self.config.word_weight * words + bonus
         if several:
             scores = _carry_forward(sentences, scores, self.config.carry)
@@ -318,12 +320,17 @@ def _coverage(terms: set[str], passages: list[Passage]) -> float:
     return _overlap(terms, " ".join(p.text for p in passages))
 
 
-def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str]) -> float:
+def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str],
+                said_by: set[str] | None = None) -> float:
     """A little extra for a sentence that holds the kind of thing asked for.
 
     `speakers` are the people whose words the question asks for; empty when it asks none.
+    `said_by`: the names beside the quotation the sentence stands in (`attribution`), if any.
     """
     bonus = 0.08 if _number_or_date(question, sentence, terms) else 0.0
+    if speakers and said_by:  # a quotation: theirs if they are named beside it
+        named = any(w.startswith(t[:6]) for t in speakers for w in said_by)
+        return bonus + (0.15 if named else -0.15)
     if speakers and _speaker_among(speakers, sentence):
         bonus += 0.15
     elif speakers and _someone_else_speaks(sentence):

@@ -228,3 +228,4 @@ def test_bm25_after_an_ingest_reads_only_the_new_chunks(tmp_path, seed_copy, emb
         assert [(h.chunk_id, round(h.score, 4)) for h in updated.search(query, 5)] == \
             [(h.chunk_id, round(h.score, 4)) for h in rebuilt.search(query, 5)]
     assert updated.unknown_words({"lukashenka", "zindelport"}) == {"lukashenka"}
+    assert updated.unknown_words({"1", "x"}) == set()  # the tokenizer keeps no such word
