@@ -4,9 +4,9 @@ This is newsdesk's own idea, written by hand over spaCy's named entities. News q
 several sentences and name the speaker once, before, inside or after the quotation ("“Around a
 hundred drones attack each night. Missile strikes are regular ...,” Zelensky posted on X."). So
 a quotation is found by its marks in the passage, and its speaker is the name (a PERSON or ORG
-entity, not an owner: "Putin’s conditions") nearest to it: the first after it in the sentence
-where it ends (",” Dan tells us"), or else the last before it in the sentence where it starts
-("says Hanna, “...”"); every sentence inside it is the speaker's.
+entity, not an owner: "Putin’s conditions") nearest to it, within a dozen words: the first after
+it in the sentence where it ends (",” Dan tells us"), or else the last before it in the sentence
+where it starts ("says Hanna, “...”"); every sentence inside it is the speaker's.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from newsdesk import language
 from newsdesk.citations import Sentence
 from newsdesk.types import Passage
 
+# Words either side of a quotation its speaker is named within.
+_NEAR = 12
 # Who can be quoted (spaCy's small model tags some people's names ORG).
 _SPEAKERS = ("PERSON", "ORG")
 # A quotation: curly marks, or straight ones, around at least a few characters.
@@ -44,7 +46,8 @@ def _quoted(passage: Passage) -> dict[tuple[str, int], set[str]]:
             continue
         before = passage.text[touched[0][0] - passage.start:match.start()]
         after = passage.text[match.end():touched[-1][1] - passage.start]
-        names = _speaker(after, first=True) or _speaker(before, first=False)
+        names = (_speaker(" ".join(after.split(" ")[:_NEAR]), first=True) or
+                 _speaker(" ".join(before.split(" ")[-_NEAR:]), first=False))
         for s, _ in touched:
             result.setdefault((passage.doc_id, s), set()).update(names)
     return result
@@ -53,7 +56,7 @@ def _quoted(passage: Passage) -> dict[tuple[str, int], set[str]]:
 def _speaker(text: str, first: bool) -> set[str]:
     """The words of the name nearest the quotation in `text` (the first one after it, or the
     last one before it): a person or an organisation, not named as an owner ("Putin’s")."""
-    names = [text[s:e] for s, e, label in language.analyse(text).entities
+    names = [text[s:e] for s, e, label in language.names(text)
              if label in _SPEAKERS and text[e:e + 2] not in ("’s", "'s")]
     if not names:
         return set()

@@ -194,7 +194,9 @@ class ExtractiveAnswerer(Answerer):
         mine = np.stack([next(fresh) if s.vector is None else s.vector for s in sentences])
         meaning = (mine @ asked.T).max(axis=1)
         words = np.array([_overlap(terms, s.text) for s in sentences])
-        speakers = _names(question) if several or _SAY_QUESTION.search(question) else set()
+        # The people asked about, with those a follow-up points to ("What does he think?").
+        speakers = (_names(question) | _names(context)
+                    if several or _SAY_QUESTION.search(question) else set())
         quoted = attribution.speakers(sentences) if speakers else [None] * len(sentences)
         bonus = np.array([_type_bonus(question, s.text, terms, speakers, said_by)
                           for s, said_by in zip(sentences, quoted, strict=True)])

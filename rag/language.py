@@ -103,6 +103,14 @@ def analyse(text: str) -> Analysis:
                     tuple((e.start_char, e.end_char, e.label_) for e in doc.ents))
 
 
+@lru_cache(maxsize=8192)
+def names(text: str) -> tuple[tuple[int, int, str], ...]:
+    """The named entities of `text` (start, end, type): `analyse` without the tagger, faster."""
+    with _LOCK:
+        doc = pipeline()(text, disable=["tagger", "attribute_ruler", "lemmatizer"])
+    return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+
+
 def references(text: str) -> list[Reference]:
     """The words of `text` that point back to something named earlier, as spaCy's morphology
     marks them: third-person personal pronouns (PronType=Prs, Person=3) and demonstratives
