@@ -7,7 +7,9 @@ a repeat) are aligned word by word (difflib). If most of their words agree (`AGR
 shorter one's), then where they differ, each side's named entities of one kind (a person or
 organisation, a place, a time, an amount: `language.KIND_OF`) that the question does not name
 are the values they disagree on. Two sentences that differ in entities of more than one kind
-are about different things, not in conflict. The thresholds are set by hand: no training set
+are about different things, not in conflict. A time is in dispute only when it is named by
+number ("Aug. 9", "2017"): "Friday" or "this week" depends on the day each article was written.
+The thresholds are set by hand: no training set
 here labels conflicts (RGB's counterfactual passages, where they are measured, are not tuned on).
 """
 
@@ -78,10 +80,12 @@ def differing_values(a: str, b: str, asked: str = "", kind: str = ""
     matcher = SequenceMatcher(None, [w[2] for w in left.words], [w[2] for w in right.words],
                               autojunk=False)
     wanted = set(language.ANSWER_TYPES.get(kind, ()))
-    pairs = []
+    pairs, differ = [], set()
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
+        differ |= {*_entities_in(left, i1, i2, a, asked, wanted, numbered=False),
+                   *_entities_in(right, j1, j2, b, asked, wanted, numbered=False)}
         ours = _entities_in(left, i1, i2, a, asked, wanted)
         theirs = _entities_in(right, j1, j2, b, asked, wanted)
         # The tagger misses an entity now and then ("Facebook" opening a sentence): proper
@@ -91,7 +95,7 @@ def differing_values(a: str, b: str, asked: str = "", kind: str = ""
         if ours and theirs:
             pairs.append((ours, theirs))
     kinds = {k for ours, theirs in pairs for k in (*ours, *theirs)}
-    if len(kinds) != 1:
+    if len(kinds) != 1 or len(differ | kinds) != 1:
         return None
     (kind_found,) = kinds
     ours = [span for o, _ in pairs for span in o[kind_found]]
@@ -110,15 +114,19 @@ def _agree(a: str, b: str) -> bool:
 
 
 def _entities_in(analysis: language.Analysis, first: int, last: int, text: str, asked: str,
-                 wanted: set[str]) -> dict[str, list[tuple[int, int]]]:
-    """The entities touching words `first:last`, by kind, less those the question names."""
+                 wanted: set[str], numbered: bool = True) -> dict[str, list[tuple[int, int]]]:
+    """The entities touching words `first:last`, by kind, less those the question names (and,
+    if `numbered`, times not named by number)."""
     if first == last:
         return {}
     start, end = analysis.words[first][0], analysis.words[last - 1][1]
     found: dict[str, list[tuple[int, int]]] = {}
     for e_start, e_end, label in analysis.entities:
+        value = text[e_start:e_end]
         if e_start < end and start < e_end and label in language.KIND_OF and (
-                not wanted or label in wanted) and text[e_start:e_end].lower() not in asked:
+                not wanted or label in wanted) and value.lower() not in asked and (
+                not numbered or language.KIND_OF[label] != "when" or
+                any(c.isdigit() for c in value)):
             found.setdefault(language.KIND_OF[label], []).append((e_start, e_end))
     return found
 

@@ -39,6 +39,9 @@ def test_the_same_statement_with_another_value_is_a_conflict(ours, theirs, value
     # a "when" question: a different place is not a different answer
     ("The summit opened in Nairobi on Monday.", "The summit opened in Accra on Monday.",
      "when did the summit open?", "when"),
+    # a day named, not numbered: it depends on when each article was written
+    ("The ferry sank on Friday near the island, the coastguard said.",
+     "The ferry sank on Monday near the island, the coastguard said.", "", ""),
     # most words differ: not the same statement
     ("Paris hosted the final in 2024.",
      "Organisers in Lyon say their new arena could host a final some day.", "", ""),
