@@ -9,9 +9,8 @@ installers lay out packages, and it would need a process-wide search path.
 
 from __future__ import annotations
 
-import functools
 import importlib.util
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 
@@ -57,7 +56,7 @@ def snowball():
     return Stemmer.Stemmer("english")
 
 
-@functools.lru_cache(maxsize=65536)
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The Snowball stem of a lower-cased word ("visited", "visits" -> "visit")."""
     return snowball().stemWord(word)

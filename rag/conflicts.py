@@ -9,8 +9,8 @@ organisation, a place, a time, an amount: `language.KIND_OF`) that the question 
 are the values they disagree on. Two sentences that differ in entities of more than one kind
 are about different things, not in conflict. A time is in dispute only when it is named by
 number ("Aug. 9", "2017"): "Friday" or "this week" depends on the day each article was written.
-The thresholds are set by hand: no training set
-here labels conflicts (RGB's counterfactual passages, where they are measured, are not tuned on).
+The thresholds are set by hand: no training set here labels conflicts (RGB's counterfactual
+passages, where they are measured, are not tuned on).
 """
 
 from __future__ import annotations
@@ -64,6 +64,16 @@ def find(question: str, chosen: Sequence[Sentence], others: Sequence[Sentence], 
             if other not in _texts(found):
                 found.append((theirs, b_start, b_end))
     return conflicts
+
+
+def kind_of(values: Sequence[tuple[Sentence, int, int]]) -> str:
+    """The kind of value in dispute ("who", "where", "when", "how much"), by the entity type
+    of the first value that spaCy tags."""
+    for sentence, start, end in values:
+        for e_start, e_end, label in language.analyse(sentence.text).entities:
+            if e_start < end and start < e_end and label in language.KIND_OF:
+                return language.KIND_OF[label]
+    return ""
 
 
 def _texts(values: list[tuple[Sentence, int, int]]) -> set[str]:

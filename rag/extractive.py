@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -365,7 +365,7 @@ def _someone_else_speaks(sentence: str) -> bool:
 
 
 def _compose(question: str, chosen: list[Sentence], terms: set[str],
-             disputes: list[list[tuple[Sentence, int, int]]] = ()) -> Answer:
+             disputes: Sequence[list[tuple[Sentence, int, int]]] = ()) -> Answer:
     """Order the sentences by article and position, merge neighbours, and cite them; open with
     the short answer held by the best sentence that holds one, if the question asks for one,
     then with the values the sources disagree on (`conflicts.find`), each cited."""
@@ -388,8 +388,7 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str],
 
     found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms))), None)
     short = cited(found[0], *found[1]) if found else None
-    kind = language.read_question(question).kind
-    disagreements = [Conflict(kind, tuple(cited(*value) for value in dispute))
+    disagreements = [Conflict(conflicts.kind_of(dispute), tuple(cited(*v) for v in dispute))
                      for dispute in disputes]
     if disagreements:
         lines.insert(0, " ".join(

@@ -63,3 +63,4 @@ def test_find_compares_only_near_paraphrases_of_other_articles():
     found = conflicts.find("Where did the bridge reopen?", [ours], [ours, twin, far, same_article],
                            similar=0.8, kind="where")
     assert [[s.text[a:b] for s, a, b in values] for values in found] == [["Lisbon", "Porto"]]
+    assert conflicts.kind_of(found[0]) == "where"
