@@ -103,11 +103,7 @@ class Retriever:
         fused = rank(self.candidates(query, vector, filters), self.config)
         passages = self._passages(fused[: max(k * 3, 20)], vector)
         kept = _drop_near_duplicates(passages, self.config.dedupe)[:k]
-        if not twins:
-            return kept
-        texts = {p.text for p in kept}
-        return kept + [p for p in passages[:passages.index(kept[-1]) + 1] if kept and
-                       p not in kept and p.text not in texts]
+        return kept + _twins(kept, passages, self.config.dedupe) if twins else kept
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
         """What the dense and the BM25 stage find for `query`, before fusion."""
@@ -216,6 +212,16 @@ def _drop_near_duplicates(passages: list[Passage], threshold: float) -> list[Pas
         if all(_jaccard(words, other) < threshold for _, other in kept):
             kept.append((passage, words))
     return [passage for passage, _ in kept]
+
+
+def _twins(kept: list[Passage], passages: list[Passage], threshold: float) -> list[Passage]:
+    """The passages that near-duplicate one of `kept` without saying word for word the same."""
+    if threshold >= 1.0:
+        return []
+    words = [set(_WORD.findall(p.text.lower())) for p in kept]
+    texts = {p.text for p in kept}
+    return [p for p in passages if p not in kept and p.text not in texts and any(
+        _jaccard(set(_WORD.findall(p.text.lower())), other) >= threshold for other in words)]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -150,22 +150,40 @@ def test_a_follow_up_pronoun_is_the_person_the_last_answer_named(assistant):
     _assert_verbatim(answer)
 
 
+_DISPUTED = ("Heavy rain swept the coastal province overnight. {toll} people were killed when "
+             "the river burst its banks near the port city of Derna, rescue officials said on "
+             "Monday. Roads into the city remained closed.")
+
+
+def _index(folder, embedder, articles: dict[str, str]):
+    from newsdesk import Settings, ingest
+
+    for name, text in articles.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    settings = Settings(home=folder / "home")
+    ingest([folder], settings, progress=False, embedder=embedder)
+    return Assistant.open(settings=settings, embedder=embedder)
+
+
 @pytest.fixture(scope="module")
 def disputed(tmp_path_factory, embedder):
     """Two articles that report one event with different death tolls, and a third on another."""
-    from newsdesk import Settings, ingest
-
     folder = tmp_path_factory.mktemp("disputed")
-    base = ("Heavy rain swept the coastal province overnight. {toll} people were killed when the "
-            "river burst its banks near the port city of Derna, rescue officials said on Monday. "
-            "Roads into the city remained closed.")
-    (folder / "wire.txt").write_text(base.format(toll="At least 40"), encoding="utf-8")
-    (folder / "paper.txt").write_text(base.format(toll="At least 65"), encoding="utf-8")
-    (folder / "other.txt").write_text("The central bank held its rates at 4% on Thursday, citing "
-                                      "slowing inflation across the region.", encoding="utf-8")
-    settings = Settings(home=folder / "home")
-    ingest([folder], settings, progress=False, embedder=embedder)
-    return Assistant.open(settings=settings, embedder=embedder), folder
+    assistant = _index(folder, embedder, {
+        "wire": _DISPUTED.format(toll="At least 40"), "paper": _DISPUTED.format(toll="At least 65"),
+        "other": "The central bank held its rates at 4% on Thursday, citing slowing inflation "
+                 "across the region."})
+    return assistant, folder
+
+
+def test_a_conflict_is_found_when_the_twin_ranks_last(tmp_path, embedder):
+    """With nothing else in the index, the near-duplicate ranks after every passage kept."""
+    assistant = _index(tmp_path, embedder, {"wire": _DISPUTED.format(toll="At least 40"),
+                                            "paper": _DISPUTED.format(toll="At least 65")})
+    answer = assistant.ask("How many people were killed when the river burst its banks?")
+    assert [{v.text for v in c.values} for c in answer.conflicts] == [{"At least 40",
+                                                                       "At least 65"}]
+    assert len(assistant.retriever.retrieve("river burst its banks", k=5)) == 1  # deduplicated
 
 
 def test_sources_that_disagree_are_said_to_and_both_cited(disputed):
