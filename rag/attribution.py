@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from newsdesk import language
-from newsdesk.citations import Sentence
+from newsdesk.citations import Sentence, sentence_spans_of
 from newsdesk.types import Passage
 
 # Words either side of a quotation its speaker is named within.
@@ -37,7 +37,7 @@ def speakers(sentences: Sequence[Sentence]) -> list[set[str] | None]:
 
 def _quoted(passage: Passage) -> dict[tuple[str, int], set[str]]:
     """Each quoted sentence of `passage` (by key) and the names of its quotation's speakers."""
-    spans = list(passage.sentences) or [(passage.start, passage.end)]
+    spans = sentence_spans_of(passage)
     result: dict[tuple[str, int], set[str]] = {}
     for match in _QUOTATION.finditer(passage.text):
         start, end = passage.start + match.start(), passage.start + match.end()

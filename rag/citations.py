@@ -45,7 +45,7 @@ def passage_sentences(passages: list[Passage] | tuple[Passage, ...]) -> list[Sen
     seen: set[tuple[str, int]] = set()
     found: list[Sentence] = []
     for passage in passages:
-        for n, (start, end) in enumerate(_spans(passage)):
+        for n, (start, end) in enumerate(sentence_spans_of(passage)):
             text = passage.text[start - passage.start:end - passage.start]
             if (passage.doc_id, start) in seen or not _stands_alone(text):
                 continue
@@ -76,8 +76,8 @@ class Citations:
         return list(self._cited.values())
 
 
-def _spans(passage: Passage) -> list[tuple[int, int]]:
-    """The passage's sentences as spans of its document."""
+def sentence_spans_of(passage: Passage) -> list[tuple[int, int]]:
+    """The passage's sentences as spans of its document (as ingest stored them, or split now)."""
     if passage.sentence_vectors is not None:
         return list(passage.sentences)
     return [(passage.start + s, passage.start + e) for s, e in sentence_spans(passage.text)]

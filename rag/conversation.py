@@ -37,7 +37,6 @@ def context(question: str, history: Sequence[Turn]) -> str:
     if not users:
         return ""
     references = language.references(question)
-    found: list[str] = []
     if not references and not _elliptical(question):
         return ""
     found: list[str] = []
