@@ -46,6 +46,8 @@ SYSTEMS = {
     "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
     "bm25-0.5": System("BM25 weight 0.5", retrieval=RetrievalConfig(lexical_weight=0.5)),
     "no-lead": System("no lead prior", retrieval=RetrievalConfig(lead_prior=0.0)),
+    "no-length": System("no length prior (before 2026-12-01)",
+                        retrieval=RetrievalConfig(length_prior=0.0)),
     "no-lead-bm25-0.5": System("no lead prior, BM25 weight 0.5 (session 1 default)",
                                retrieval=RetrievalConfig(lead_prior=0.0, lexical_weight=0.5)),
     "chunks-200": System("chunks of 200", chunk_tokens=200),

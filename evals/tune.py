@@ -5,13 +5,16 @@ split it was not tuned on:
 1. Each question's candidates (POOL per stage, from the real index) are gathered once and cached.
 2. Every combination in `GRID` ranks them with `newsdesk.fusion.rank` (a pure function, so a
    sweep takes minutes, not index rebuilds); each is scored by gold MRR@10 + hit@10 at the
-   document level, on train: on its questions, and on bare names as people type them
-   ("Gerasimov", `name_queries`), which the BM25 stage exists for. Of the settings within one
-   standard error of the best on the questions and no worse than today on the names, the one
-   that changes fewest knobs is taken.
+   document level, on train: on its questions, and on two guards a setting must not lose
+   against today: bare names as people type them ("Gerasimov", `name_queries`), which the BM25
+   stage exists for, and the questions asked of full articles alone (`article_queries`: the
+   short evidence paragraphs RealTimeQA scores as gold taken out, its search articles that hold
+   the answer as gold), so that no knob wins by favouring short texts. Of the settings that keep
+   the guards, the one that changes fewest knobs within one standard error of the best on the
+   questions is taken.
 3. On the confirmation split each knob of the winner is put back to today's default in turn: a
-   knob that loses there is dropped (kept at today's default); and what is left must still rank
-   train's bare names no worse than today, or its knobs are dropped too.
+   knob that loses there is held at today's default, and step 2 chooses again among the
+   settings that hold it so, until every changed knob wins there too (`choose`).
 `RetrievalConfig`'s defaults are what this chose (README, Quality); "today's default" in its
 report is whatever they are when it runs.
 
@@ -51,7 +54,9 @@ GRID = {
     "rrf_k": (5, 10, 30, 60),
     "candidates": (40, 100, 150),
     "document_weight": (0.0, 0.5),
+    "length_prior": (0.0, 0.01, 0.02, 0.05, 0.1),
 }
+GUARDS = ("names", "articles")  # query sets on train that a chosen setting must not lose
 POOL = 150  # candidates gathered per stage, the most any setting reads
 NAME_DOCUMENTS = 10  # a name held by more articles than this is not rare enough to test
 _WORD = re.compile(r"\w+")
@@ -78,17 +83,28 @@ def train_sample(data: Path = TRAIN, distractors: int = DISTRACTORS, seed: int =
 def gather(data: Path, settings: Settings, embedder: Embedder,
            progress: bool = True) -> dict[str, list[dict]]:
     """Candidates of each question of `data` and of each name query (`name_queries`), with their
-    gold documents; cached per index and pool size."""
+    gold documents and the chunk counts of the articles found; cached per index and pool size.
+    The article queries (`article_queries`) are made from the questions."""
     indexed = open_index(data.resolve().name, [data / "corpus.jsonl"], DEFAULT, embedder, settings,
                          progress)
     pool = replace(DEFAULT, retrieval=RetrievalConfig(candidates=POOL))
     retriever = open_assistant(indexed, pool, embedder).retriever
     cache = indexed.home / "tune-candidates.json"
     version = retriever.store.corpus_version
-    if cache.exists():
-        cached = json.loads(cache.read_text())
-        if (cached["version"], cached.get("pool")) == (version, POOL) and "names" in cached:
-            return cached
+    cached = json.loads(cache.read_text()) if cache.exists() else {}
+    if (cached.get("version"), cached.get("pool")) != (version, POOL) or "names" not in cached:
+        cached = _candidates(data, retriever, embedder, version, progress)
+        cache.write_text(json.dumps(cached))
+    for rows in (cached["questions"], cached["names"]):
+        for row in rows:
+            documents = {chunk_document(chunk_id) for chunk_id, _ in row["dense"]}
+            row["lengths"] = {d: retriever.lexical.chunk_count(d) for d in documents}
+    cached["articles"] = article_queries(cached["questions"], load_questions(data))
+    return cached
+
+
+def _candidates(data: Path, retriever, embedder: Embedder, version: str,
+                progress: bool) -> dict:
     queries = {"questions": [(q["qid"], q["question"], q["gold_doc_ids"])
                              for q in load_questions(data)],
                "names": name_queries(data)}
@@ -101,8 +117,19 @@ def gather(data: Path, settings: Settings, embedder: Embedder,
             candidates = retriever.candidates(text, vector, Filters())
             found[kind].append({"qid": qid, "query": text, "gold": gold,
                                 "dense": candidates.dense, "lexical": candidates.lexical})
-    cache.write_text(json.dumps(found))
     return found
+
+
+def article_queries(rows: list[dict], questions: list[dict]) -> list[dict]:
+    """The questions that search articles answer, asked of the articles alone: every gold
+    document of the split (RealTimeQA's evidence paragraphs) is taken out of the candidates, and
+    the question's silver documents are its gold."""
+    paragraphs = {d for q in questions for d in q["gold_doc_ids"]}
+    silver = {q["qid"]: q.get("silver_doc_ids", []) for q in questions}
+    return [{**row, "gold": silver[row["qid"]],
+             "dense": [c for c in row["dense"] if chunk_document(c[0]) not in paragraphs],
+             "lexical": [c for c in row["lexical"] if chunk_document(c) not in paragraphs]}
+            for row in rows if silver.get(row["qid"])]
 
 
 def name_queries(data: Path, most: int = NAME_DOCUMENTS) -> list[tuple[str, str, list[str]]]:
@@ -142,7 +169,8 @@ def score(rows: list[dict], config: RetrievalConfig) -> dict[str, float]:
 
 def _first_gold(row: dict, config: RetrievalConfig) -> int:
     """Rank (1-10) of the first gold document, 0 if none is in the top 10."""
-    candidates = Candidates(tuple(map(tuple, row["dense"])), tuple(row["lexical"]))
+    candidates = Candidates(tuple(map(tuple, row["dense"])), tuple(row["lexical"]),
+                            row.get("lengths", {}))
     fused = rank(candidates, config)[:DEPTH]
     documents = list(dict.fromkeys(chunk_document(chunk_id) for chunk_id, _ in fused))[:10]
     return next((n for n, d in enumerate(documents, 1) if d in row["gold"]), 0)
@@ -153,34 +181,34 @@ def objective(scores: dict[str, float]) -> float:
 
 
 def sweep(split: dict[str, list[dict]], progress: bool = True) -> list[tuple[RetrievalConfig, dict]]:
-    """Every combination in GRID with its scores on the questions and on the names, best first
+    """Every combination in GRID with its scores on the questions and on the guards, best first
     by the questions."""
     combos = [replace(RetrievalConfig(), **dict(zip(GRID, values, strict=True)))
               for values in itertools.product(*GRID.values())]
-    results = [(c, {"questions": score(split["questions"], c), "names": score(split["names"], c)})
+    kinds = [kind for kind in ("questions", *GUARDS) if kind in split]
+    results = [(c, {kind: score(split[kind], c) for kind in kinds})
                for c in tqdm(combos, desc="sweep", disable=not progress)]
     return sorted(results, key=lambda pair: -objective(pair[1]["questions"]))
 
 
-def simplest(ranked: list[tuple[RetrievalConfig, dict]], names_today: dict) -> RetrievalConfig:
-    """Of the settings within one standard error of the best on the questions, and no worse than
-    today on the names, the one that changes fewest of today's knobs (the one-standard-error
-    rule: gains smaller than the noise are not taken)."""
-    best = ranked[0][1]["questions"]
-    close = [(c, s) for c, s in ranked
-             if objective(s["questions"]) >= objective(best) - best["se"]
-             and objective(s["names"]) >= objective(names_today)]
+def simplest(ranked: list[tuple[RetrievalConfig, dict]], guards_today: dict) -> RetrievalConfig:
+    """Of the settings no worse than today on each guard (`guards_today`: its scores by kind),
+    the one that changes fewest of today's knobs within one standard error of the best of them on
+    the questions (the one-standard-error rule: gains smaller than the noise are not taken)."""
+    kept = [(c, s) for c, s in ranked if all(objective(s[kind]) >= objective(today_scores)
+                                             for kind, today_scores in guards_today.items())]
+    best = (kept or ranked)[0][1]["questions"]
+    close = [(c, s) for c, s in kept if objective(s["questions"]) >= objective(best) - best["se"]]
     today = RetrievalConfig()
     return min(close or ranked[:1],
                key=lambda pair: (sum(getattr(pair[0], k) != getattr(today, k) for k in GRID),
                                  -objective(pair[1]["questions"])))[0]
 
 
-def confirm(best: RetrievalConfig, rows: list[dict], today: RetrievalConfig | None = None,
-            names: list[dict] = ()) -> tuple[RetrievalConfig, list[dict]]:
+def confirm(best: RetrievalConfig, rows: list[dict],
+            today: RetrievalConfig | None = None) -> tuple[RetrievalConfig, list[dict]]:
     """`best` without the knobs that lose on `rows` (a split it was not tuned on) against `today`
-    (default: today's defaults). What is left must still rank train's bare `names` no worse
-    than today: a knob is dropped, last first, until it does."""
+    (default: today's defaults)."""
     today = today or RetrievalConfig()
     kept, checks = best, []
     for knob in GRID:
@@ -192,12 +220,25 @@ def confirm(best: RetrievalConfig, rows: list[dict], today: RetrievalConfig | No
         checks.append({"knob": knob, "tuned": getattr(best, knob), "today": getattr(today, knob),
                        "with": with_it, "without": back, "kept": wins})
         kept = kept if wins else without
-    for check in reversed([c for c in checks if c["kept"]]):
-        if not names or objective(score(names, kept)) >= objective(score(names, today)):
-            break
-        kept = replace(kept, **{check["knob"]: check["today"]})
-        check.update(kept=False, dropped_for="names")
     return kept, checks
+
+
+def choose(ranked: list[tuple[RetrievalConfig, dict]], guards_today: dict,
+           held_out: list[dict]) -> tuple[RetrievalConfig, list[dict]]:
+    """The `simplest` setting whose every knob wins on `held_out` too. A knob that loses there
+    is kept at today's value, and the choice is made again among the settings that keep it so
+    (dropping a knob from a setting could leave one that loses a guard)."""
+    today, frozen, rounds = RetrievalConfig(), set(), []
+    while True:
+        allowed = [(c, s) for c, s in ranked
+                   if all(getattr(c, knob) == getattr(today, knob) for knob in frozen)]
+        picked = simplest(allowed, guards_today)
+        _, checks = confirm(picked, held_out, today)
+        rounds.append({"picked": _knobs(picked), "checks": checks})
+        losers = {check["knob"] for check in checks if not check["kept"]}
+        if not losers:
+            return picked, rounds
+        frozen |= losers
 
 
 def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
@@ -210,31 +251,36 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     held_split = gather(held_out, settings, embedder, progress)
     today = RetrievalConfig()
     ranked = sweep(train_split, progress)
-    tuned = simplest(ranked, score(train_split["names"], today))
-    chosen, checks = confirm(tuned, held_split["questions"], names=train_split["names"])
-    table = ["| config | train questions MRR@10 / hit@10 | train names | held-out questions | "
-             "held-out names |", "|---|---|---|---|---|"]
+    tuned = simplest(ranked, {kind: score(train_split[kind], today) for kind in GUARDS})
+    chosen, rounds = choose(ranked, {kind: score(train_split[kind], today) for kind in GUARDS},
+                            held_split["questions"])
+    kinds = ("questions", *GUARDS)
+    table = ["| config (gold MRR@10 / hit@10) | "
+             + " | ".join(f"{split} {kind}" for split in ("train", "held-out") for kind in kinds)
+             + " |", "|---" * (1 + 2 * len(kinds)) + "|"]
     for label, config in (("today's default", today), ("best on train", ranked[0][0]),
                           ("within 1 SE, fewest changes", tuned),
                           ("chosen (confirmed knobs)", chosen)):
         cells = [score(split[kind], config) for split in (train_split, held_split)
-                 for kind in ("questions", "names")]
+                 for kind in kinds]
         table.append(f"| {label} | " + " | ".join(f"{c['mrr@10']:.3f} / {c['hit@10']:.3f}"
                                                   for c in cells) + " |")
     print("\n".join(table))
-    for check in checks:
-        print(f"{check['knob']}: {check['today']} -> {check['tuned']}: held-out "
-              f"{objective(check['without']):.3f} -> {objective(check['with']):.3f}, "
-              f"{'kept' if check['kept'] else 'dropped'}"
-              f"{' (it loses the bare names on train)' if check.get('dropped_for') else ''}")
+    for n, round_ in enumerate(rounds, 1):
+        print(f"round {n}: {round_['picked']}")
+        for check in round_["checks"]:
+            print(f"  {check['knob']}: {check['today']} -> {check['tuned']}: held-out "
+                  f"{objective(check['without']):.3f} -> {objective(check['with']):.3f}, "
+                  f"{'kept' if check['kept'] else 'lost: kept at today'}")
     print(f"chosen: {_knobs(chosen)}")
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"tune-{time.strftime('%Y-%m-%dT%H%M%S')}.json"
     path.write_text(json.dumps({
         "train": str(train), "held_out": str(held_out), "grid": GRID,
-        "name_queries": {"train": len(train_split["names"]), "held_out": len(held_split["names"])},
+        "queries": {split: {kind: len(rows[kind]) for kind in kinds}
+                    for split, rows in (("train", train_split), ("held_out", held_split))},
         "seconds": round(time.perf_counter() - started, 1), "chosen": _knobs(chosen),
-        "checks": checks, "table": table,
+        "rounds": rounds, "table": table,
         "top": [{"config": _knobs(c), **s} for c, s in ranked[:20]],
     }, indent=1))
     print(f"wrote {path}")

@@ -168,6 +168,10 @@ class LexicalIndex:
         """Whether `name` is the doc_id or the source of an indexed article."""
         return name in self._rows_of
 
+    def chunk_count(self, doc_id: str) -> int:
+        """How many chunks the article `doc_id` has (1 if the index does not hold it)."""
+        return len(self._rows_of.get(doc_id, ())) or 1
+
     @cached_property
     def _rows_of(self) -> dict[str, list[int]]:
         """doc_id or source -> its rows: a filter costs its own rows, not the corpus."""

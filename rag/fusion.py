@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from newsdesk.index.store import chunk_document, chunk_position
 
@@ -29,6 +30,11 @@ class RetrievalConfig:
         lead_prior: News puts the main facts first (the inverted pyramid): a chunk's dense
             similarity is lowered by `lead_prior * log(1 + its position in the article)`.
             0 turns it off.
+        length_prior: An article's best chunk is the best of as many tries as it has chunks, so
+            long articles win by chance over short ones that match as well (max-pooling's length
+            bias): a chunk's dense similarity is lowered by `length_prior * log(its article's
+            chunk count)`. Chosen on train so that it ranks full articles among themselves no
+            worse (`newsdesk tune`). 0 turns it off.
         document_weight: A chunk's fused score is raised by this times its article's score
             (the sum of the article's two best chunk scores), so the passages of an article
             that matches in several places rise together. 0 turns it off.
@@ -41,6 +47,7 @@ class RetrievalConfig:
     candidates: int = 100
     dedupe: float = 0.8
     lead_prior: float = 0.1
+    length_prior: float = 0.02
     document_weight: float = 0.0
 
 
@@ -48,19 +55,22 @@ class RetrievalConfig:
 class Candidates:
     """What each stage found for one query, best first.
 
-    `dense`: `(chunk_id, cosine similarity)` pairs; `lexical`: chunk ids by BM25 score.
+    `dense`: `(chunk_id, cosine similarity)` pairs; `lexical`: chunk ids by BM25 score;
+    `lengths`: chunks per article, of the articles found (an article not in it counts one).
     A chunk id is `doc_id::version::position` (`newsdesk.index.store.chunk_id`).
     """
 
     dense: tuple[tuple[str, float], ...] = ()
     lexical: tuple[str, ...] = ()
+    lengths: Mapping[str, int] = field(default_factory=dict)
 
 
 def rank(candidates: Candidates, config: RetrievalConfig) -> list[tuple[str, float]]:
     """Chunk ids and fused scores, best first, by the stages and weights `config` sets."""
     rankings, weights = [], []
     if config.dense and candidates.dense:
-        rankings.append(_with_lead_prior(candidates.dense[: config.candidates], config.lead_prior))
+        rankings.append(_with_priors(candidates.dense[: config.candidates], config,
+                                     candidates.lengths))
         weights.append(1.0)
     if config.lexical and candidates.lexical:
         rankings.append(list(candidates.lexical[: config.candidates]))
@@ -96,8 +106,10 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
-def _with_lead_prior(dense: tuple[tuple[str, float], ...], prior: float) -> list[str]:
-    scored = [(similarity - prior * math.log1p(chunk_position(chunk_id)), chunk_id)
+def _with_priors(dense: tuple[tuple[str, float], ...], config: RetrievalConfig,
+                 lengths: Mapping[str, int]) -> list[str]:
+    scored = [(similarity - config.lead_prior * math.log1p(chunk_position(chunk_id))
+               - config.length_prior * math.log(lengths.get(chunk_document(chunk_id), 1)), chunk_id)
               for chunk_id, similarity in dense]
     return [chunk_id for _, chunk_id in sorted(scored, key=lambda pair: -pair[0])]
 

@@ -16,7 +16,7 @@ from newsdesk.index.errors import BadInputError
 from newsdesk.index.ingest import refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.settings import Settings
-from newsdesk.index.store import Store, chunk_sentences, date_number
+from newsdesk.index.store import Store, chunk_document, chunk_sentences, date_number
 from newsdesk.inputs import Filters, check_k, check_question
 from newsdesk.types import Passage
 
@@ -106,10 +106,14 @@ class Retriever:
         return kept + _twins(kept, passages, self.config.dedupe) if twins else kept
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
-        """What the dense and the BM25 stage find for `query`, before fusion."""
+        """What the dense and the BM25 stage find for `query`, before fusion, with the chunk
+        counts of the articles the dense stage found (for the length prior)."""
+        dense = self._dense(vector, filters) if self.config.dense else ()
+        documents = {chunk_document(chunk_id) for chunk_id, _ in dense}
         return Candidates(
-            dense=self._dense(vector, filters) if self.config.dense else (),
+            dense=dense,
             lexical=self._lexical(query, filters) if self.config.lexical else (),
+            lengths={doc_id: self.lexical.chunk_count(doc_id) for doc_id in documents},
         )
 
     def document_text(self, doc_id: str) -> str:

@@ -37,10 +37,43 @@ def test_of_settings_within_the_noise_the_one_closest_to_today_is_taken():
     ranked = [(two, {"questions": scores(0.60, 0.80), "names": scores(0.9, 1.0)}),
               (one, {"questions": scores(0.58, 0.80), "names": scores(0.9, 1.0)}),
               (today, {"questions": scores(0.40, 0.70), "names": names_today})]
-    assert tune.simplest(ranked, names_today) == one
+    assert tune.simplest(ranked, {"names": names_today}) == one
     # a setting that loses the bare names is not taken, however well it ranks the questions
     ranked[1][1]["names"] = scores(0.85, 1.0)
-    assert tune.simplest(ranked, names_today) == two
+    assert tune.simplest(ranked, {"names": names_today}) == two
+
+
+def test_the_best_that_keeps_the_guards_sets_the_noise_band():
+    today = RetrievalConfig()
+    guards_today = {"names": scores(0.9, 1.0)}
+    bold = replace(today, length_prior=0.1)  # best on the questions, but it loses the names
+    two = replace(today, length_prior=0.02, rrf_k=today.rrf_k + 5)
+    one = replace(today, length_prior=0.02)
+    ranked = [(bold, {"questions": scores(0.80, 0.90), "names": scores(0.8, 1.0)}),
+              (two, {"questions": scores(0.62, 0.85), "names": scores(0.9, 1.0)}),
+              (one, {"questions": scores(0.60, 0.84), "names": scores(0.9, 1.0)}),
+              (today, {"questions": scores(0.40, 0.70), **guards_today})]
+    # `one` is within the noise of `two`, the best that keeps the names (not of `bold`)
+    assert tune.simplest(ranked, guards_today) == one
+
+
+def test_the_length_prior_lifts_a_short_article_over_a_long_one_that_matches_as_well():
+    rows = [{**row("b", ["a#0", "b#0"]), "lengths": {"a": 30, "b": 1}}]
+    assert tune.score(rows, RetrievalConfig(lexical=False, length_prior=0.0))["mrr@10"] == 0.5
+    # 0.01 * log(30) = 0.034 outweighs the 0.01 between them
+    assert tune.score(rows, RetrievalConfig(lexical=False, length_prior=0.01))["mrr@10"] == 1.0
+
+
+def test_article_queries_take_out_every_paragraph_and_score_the_silver_articles():
+    questions = [{"qid": "q1", "gold_doc_ids": ["p1"], "silver_doc_ids": ["s1"]},
+                 {"qid": "q2", "gold_doc_ids": ["p2"], "silver_doc_ids": []}]
+    rows = [{**row("p1", ["p2#0", "p1#0", "x#0", "s1#3"], lexical=["p1", "s1"]), "qid": "q1"},
+            {**row("p2", ["p2#0"]), "qid": "q2"}]
+    [articles] = tune.article_queries(rows, questions)
+    assert articles["gold"] == ["s1"]
+    assert [c for c, _ in articles["dense"]] == ["x::v::0", "s1::v::3"]
+    assert articles["lexical"] == ["s1::v::0"]
+    assert tune.score([articles], RetrievalConfig(lexical=False, lead_prior=0.0))["mrr@10"] == 0.5
 
 
 def test_name_queries_are_the_rarest_capitalised_word_a_gold_article_holds(tmp_path):
@@ -66,16 +99,24 @@ def test_a_knob_that_loses_on_the_held_out_split_is_dropped():
         ("lexical_weight", False), ("rrf_k", True), ("document_weight", True)]
 
 
-def test_what_is_left_after_confirming_must_not_lose_the_bare_names():
-    dense = ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"]
-    today = RetrievalConfig(rrf_k=60, lexical_weight=0.2)
-    # a bare name that meaning ranks 12th and BM25 first: BM25 at 0.2 lifts it to the top, 0.1
-    # only to the middle of the ten
-    names = [row("n", [*[f"x{n}#0" for n in range(11)], "n#0"], lexical=["n"])]
-    tuned = replace(today, lexical_weight=0.1)
-    assert tune.score(names, tuned)["mrr@10"] < tune.score(names, today)["mrr@10"]
-    # the held-out questions do not mind the change; the names do
-    kept, checks = tune.confirm(tuned, [row("a", dense)], today, names=names)
-    assert kept == today
-    assert checks == [{**checks[0], "knob": "lexical_weight", "kept": False,
-                       "dropped_for": "names"}]
+def test_a_knob_lost_on_the_held_out_split_is_held_at_today_and_the_choice_made_again():
+    # the gold article is 10th by meaning and 1st by BM25: BM25 at 0.2 lifts it to the top, 0.1 not
+    held_out = [row("b", ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"], lexical=["b"])]
+    today = RetrievalConfig()
+    both = replace(today, lexical_weight=0.1, length_prior=0.05)
+    no_bm25 = replace(today, lexical_weight=0.1)
+    length = replace(today, length_prior=0.02)
+    guards_today = {"names": scores(0.9, 1.0)}
+    ranked = [(both, {"questions": scores(0.70, 0.90), **guards_today}),
+              (replace(today, length_prior=0.05), {"questions": scores(0.62, 0.86),
+                                                   "names": scores(0.8, 1.0)}),
+              (length, {"questions": scores(0.60, 0.85), **guards_today}),
+              (no_bm25, {"questions": scores(0.50, 0.80), **guards_today}),
+              (today, {"questions": scores(0.40, 0.70), **guards_today})]
+    chosen, rounds = tune.choose(ranked, guards_today, held_out)
+    # BM25 0.1 loses on the held-out split; of what is left, length prior 0.05 alone loses the
+    # names, so 0.02 is taken, and it holds there
+    assert chosen == length
+    assert [r["picked"]["lexical_weight"] for r in rounds] == [0.1, 0.2]
+    assert [(c["knob"], c["kept"]) for c in rounds[0]["checks"]] == [
+        ("lexical_weight", False), ("length_prior", True)]

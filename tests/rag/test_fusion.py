@@ -14,6 +14,19 @@ def test_dense_alone_ranks_by_similarity_lowered_by_position():
     assert ids(rank(found, RetrievalConfig(lexical=False, lead_prior=0.1))) == ["b::v::0", "a::v::5"]
 
 
+def test_the_length_prior_lowers_the_chunks_of_long_articles():
+    lengths = {"long": 40, "short": 2}
+    found = Candidates(dense=(("long::v::0", 0.80), ("short::v::0", 0.78)), lengths=lengths)
+    assert ids(rank(found, RetrievalConfig(lexical=False, length_prior=0.0))) == [
+        "long::v::0", "short::v::0"]
+    # 0.02 * (log 40 - log 2) = 0.06 is more than the 0.02 between them
+    assert ids(rank(found, RetrievalConfig(lexical=False, length_prior=0.02))) == [
+        "short::v::0", "long::v::0"]
+    # an article the counts do not hold counts one chunk
+    assert ids(rank(Candidates(dense=found.dense), RetrievalConfig(lexical=False, length_prior=0.02))
+               ) == ["long::v::0", "short::v::0"]
+
+
 def test_bm25_weight_decides_between_the_stages():
     found = Candidates(dense=(("a::v::0", 0.9), ("b::v::0", 0.8)), lexical=("b::v::0", "c::v::0"))
     assert ids(rank(found, RetrievalConfig(lexical_weight=0.2)))[0] == "b::v::0"  # found by both

@@ -5,6 +5,7 @@ import pytest
 from newsdesk import Retriever
 from newsdesk.index.errors import BadInputError, IndexMissingError, ModelMismatchError
 from newsdesk.index.settings import Settings
+from newsdesk.inputs import Filters
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,15 @@ def test_lexical_and_dense_stages_can_be_switched(retriever, seed_settings, embe
     second = lexical.retrieve("Putin", k=3)[0].source
     for name in (Path(second).stem, second):
         assert {p.source for p in lexical.retrieve("Putin", k=5, sources=[name])} == {second}
+
+
+def test_candidates_carry_the_chunk_counts_of_their_articles(retriever):
+    query = "Who gave Putin an update in Kursk?"
+    found = retriever.candidates(query, retriever.embedder.embed([query])[0], Filters())
+    stored = retriever.store.chunks.get(include=["metadatas"])["metadatas"]
+    assert found.lengths and found.lengths == {
+        doc_id: sum(meta["doc_id"] == doc_id for meta in stored) for doc_id in found.lengths}
+    assert min(found.lengths.values()) > 1  # the seeds are long enough to split
 
 
 def test_llama_index_adapter_returns_the_same_passages(retriever):
