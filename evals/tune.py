@@ -251,15 +251,15 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     held_split = gather(held_out, settings, embedder, progress)
     today = RetrievalConfig()
     ranked = sweep(train_split, progress)
-    tuned = simplest(ranked, {kind: score(train_split[kind], today) for kind in GUARDS})
     chosen, rounds = choose(ranked, {kind: score(train_split[kind], today) for kind in GUARDS},
                             held_split["questions"])
+    tuned = replace(today, **rounds[0]["picked"])
     kinds = ("questions", *GUARDS)
     table = ["| config (gold MRR@10 / hit@10) | "
              + " | ".join(f"{split} {kind}" for split in ("train", "held-out") for kind in kinds)
              + " |", "|---" * (1 + 2 * len(kinds)) + "|"]
     for label, config in (("today's default", today), ("best on train", ranked[0][0]),
-                          ("within 1 SE, fewest changes", tuned),
+                          ("keeps the guards, within 1 SE, fewest changes", tuned),
                           ("chosen (confirmed knobs)", chosen)):
         cells = [score(split[kind], config) for split in (train_split, held_split)
                  for kind in kinds]
