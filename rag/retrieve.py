@@ -102,8 +102,9 @@ class Retriever:
         vector = self.embedder.embed([query])[0] if vector is None else vector
         fused = rank(self.candidates(query, vector, filters), self.config)
         passages = self._passages(fused[: max(k * 3, 20)], vector)
-        kept = _drop_near_duplicates(passages, self.config.dedupe)[:k]
-        return kept + _twins(kept, passages, self.config.dedupe) if twins else kept
+        words = [set(_WORD.findall(p.text.lower())) for p in passages]
+        kept = _drop_near_duplicates(passages, words, self.config.dedupe)[:k]
+        return kept + _twins(kept, passages, words, self.config.dedupe) if twins else kept
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
         """What the dense and the BM25 stage find for `query`, before fusion, with the chunk
@@ -206,26 +207,29 @@ def _passage(chunk_id: str, text: str, meta: dict, score: float, similarity: flo
     )
 
 
-def _drop_near_duplicates(passages: list[Passage], threshold: float) -> list[Passage]:
-    """Passages whose words overlap a better one's by less than `threshold` (Jaccard)."""
+def _drop_near_duplicates(passages: list[Passage], words: list[set[str]],
+                          threshold: float) -> list[Passage]:
+    """Passages whose words (`words`, one set each) overlap a better one's by less than
+    `threshold` (Jaccard)."""
     if threshold >= 1.0:
         return passages
     kept: list[tuple[Passage, set[str]]] = []
-    for passage in passages:
-        words = set(_WORD.findall(passage.text.lower()))
-        if all(_jaccard(words, other) < threshold for _, other in kept):
-            kept.append((passage, words))
+    for passage, held in zip(passages, words, strict=True):
+        if all(_jaccard(held, other) < threshold for _, other in kept):
+            kept.append((passage, held))
     return [passage for passage, _ in kept]
 
 
-def _twins(kept: list[Passage], passages: list[Passage], threshold: float) -> list[Passage]:
+def _twins(kept: list[Passage], passages: list[Passage], words: list[set[str]],
+           threshold: float) -> list[Passage]:
     """The passages that near-duplicate one of `kept` without saying word for word the same."""
     if threshold >= 1.0:
         return []
-    words = [set(_WORD.findall(p.text.lower())) for p in kept]
+    of_kept = [held for passage, held in zip(passages, words, strict=True) if passage in kept]
     texts = {p.text for p in kept}
-    return [p for p in passages if p not in kept and p.text not in texts and any(
-        _jaccard(set(_WORD.findall(p.text.lower())), other) >= threshold for other in words)]
+    return [p for p, held in zip(passages, words, strict=True)
+            if p not in kept and p.text not in texts
+            and any(_jaccard(held, other) >= threshold for other in of_kept)]
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
