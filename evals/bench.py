@@ -35,11 +35,8 @@ SEEDS = ROOT / "seeds"
 EVAL_INDEX = Path(".newsdesk/evals/realtimeqa-2023q4-c128")  # built by `newsdesk eval realtimeqa`
 
 def child_ingest(home: str, *paths: str) -> dict:
-    """In a child process: newsdesk's ingest, its time without the model load, its peak memory.
-
-    Several paths are ingested one more at a time (the tenths of a full corpus), each step
-    timed: throughput along the way, as the index grows.
-    """
+    """In a child process: newsdesk's ingest of `paths` (one run, as a user would), its time
+    without the model load, its chunks per second by tenth of them, its peak memory."""
     import resource
 
     from newsdesk.index.ingest import ingest
@@ -48,16 +45,22 @@ def child_ingest(home: str, *paths: str) -> dict:
     embedder = Embedder()
     embedder.embed(["warm up"])  # the model load is reported apart
     loaded = time.perf_counter() - started
-    steps = []
-    for n in range(1, len(paths) + 1):
-        report = ingest([Path(p) for p in paths[:n]], Settings(home=Path(home)), progress=False,
-                        embedder=embedder)
-        steps.append({"documents": report.new + report.changed, "unchanged": report.unchanged,
-                      "chunks": report.chunks, "ingest_s": report.seconds})
-    return {"load_s": loaded, "ingest_s": sum(s["ingest_s"] for s in steps),
-            "documents": sum(s["documents"] for s in steps), "unchanged": steps[0]["unchanged"],
-            "chunks": sum(s["chunks"] for s in steps), "steps": steps,
+    report = ingest([Path(p) for p in paths], Settings(home=Path(home)), progress=False,
+                    embedder=embedder)
+    return {"load_s": loaded, "ingest_s": report.seconds, "documents": report.new + report.changed,
+            "unchanged": report.unchanged, "chunks": report.chunks,
+            "chunks_per_s_by_tenth": by_tenth(report.timeline, report.chunks),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def by_tenth(timeline: list[tuple[float, int]], chunks: int) -> list[float]:
+    """Chunks per second in each tenth of an ingest's `chunks`, from its timeline of (seconds,
+    chunks stored); a tenth's time is read between the timeline's points."""
+    if chunks < 10 or not timeline:
+        return []
+    seconds, stored = zip(*[(0.0, 0), *timeline], strict=True)
+    ends = np.interp(np.linspace(0, chunks, 11), stored, seconds)
+    return [round(chunks / 10 / (b - a), 1) for a, b in zip(ends[:-1], ends[1:], strict=True) if b > a]
 
 
 def child_stock(folder: str, *paths: str) -> dict:
@@ -104,20 +107,15 @@ def _child(name: str, *args: str) -> dict:
 
 
 def sample_corpus(data: Path, documents: int | None, folder: Path) -> list[Path]:
-    """`documents` lines spread over the RealTimeQA corpus as one jsonl file; or, for the whole
-    corpus (`documents` None), its ten tenths as ten files, ingested one after another."""
+    """`documents` lines spread over the RealTimeQA corpus as one jsonl file; or the whole
+    corpus (`documents` None)."""
+    if not documents:
+        return [data / "corpus.jsonl"]
     lines = (data / "corpus.jsonl").read_text().splitlines()
-    if documents:
-        lines = lines[:: max(1, len(lines) // documents)][:documents]  # spread over the corpus
-        path = folder / f"realtimeqa-{documents}.jsonl"
-        path.write_text("\n".join(lines) + "\n")
-        return [path]
-    paths = []
-    for tenth in range(10):
-        path = folder / f"realtimeqa-tenth-{tenth}.jsonl"
-        path.write_text("\n".join(lines[tenth * len(lines) // 10:(tenth + 1) * len(lines) // 10]) + "\n")
-        paths.append(path)
-    return paths
+    lines = lines[:: max(1, len(lines) // documents)][:documents]  # spread over the corpus
+    path = folder / f"realtimeqa-{documents}.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return [path]
 
 
 def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder) -> dict:
@@ -142,8 +140,7 @@ def measure_ingest(name: str, paths: list[Path], work: Path, embedder: Embedder)
         "stock_text_embedded_share": round(stock["embedded_share"], 3),
         "stock_peak_rss_mb": round(stock["peak_rss_mb"]),
         "stock_vs_ours_x": round(stock["ingest_s"] / ours["ingest_s"], 3),
-        "chunks_per_s_by_step": [round(step["chunks"] / step["ingest_s"], 1)
-                                 for step in ours["steps"]],
+        "chunks_per_s_by_tenth": ours["chunks_per_s_by_tenth"],
     }
 
 
@@ -366,7 +363,8 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
     print("concurrency …", file=sys.stderr)
     result["concurrency"] = [{"mode": "embedded", **measure_concurrency(full, questions, embedder,
                                                                         clients)}]
-    result["concurrency"].append({"mode": "chroma server", **_server_mode(corpus[0], questions, embedder,
+    served = sample_corpus(data, ingest_documents or 300, work)[0]  # the server ingests a sample
+    result["concurrency"].append({"mode": "chroma server", **_server_mode(served, questions, embedder,
                                                                           work, clients)})
     print("cold start …", file=sys.stderr)
     result["app"] = [{"corpus": "realtimeqa", **measure_cold_start(full.home)},

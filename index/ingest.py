@@ -51,6 +51,9 @@ class IngestReport:
     chunks: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    #: (seconds since the start, chunks stored so far) each time a group of chunks is stored:
+    #: the throughput along the way.
+    timeline: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
@@ -124,7 +127,9 @@ def ingest(
             report.removed = len(gone)
             report.chunks = _write(store, todo, hashes, embedder, settings, progress,
                                    new={d.doc_id for d in todo if d.doc_id not in stored},
-                                   titled=store.manifest.embed_input == EMBED_INPUT)
+                                   titled=store.manifest.embed_input == EMBED_INPUT,
+                                   stored=lambda chunks: report.timeline.append(
+                                       (time.perf_counter() - started, chunks)))
             if todo or gone:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
             refresh_lexical(store, settings)
@@ -224,9 +229,10 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
 
 def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
            settings: Settings, progress: bool, new: set[str] = frozenset(),
-           titled: bool = True) -> int:
+           titled: bool = True, stored=lambda chunks: None) -> int:
     """Chunk, embed and store `todo`; returns the number of chunks written. `titled`: each
-    chunk's embedding reads its article's title first (as the index's manifest says)."""
+    chunk's embedding reads its article's title first (as the index's manifest says);
+    `stored` is called with the chunks stored so far after each group."""
     if not todo:
         return 0
     room = embedder.max_tokens - (_TITLE_TOKENS if titled else 0)
@@ -235,6 +241,10 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
                       overlap=settings.chunk_overlap)
     bar = tqdm(total=len(todo), desc="embedding", unit="doc", disable=not progress)
     written = 0
+
+    def finish(write, chunks: int) -> None:  # chunks: stored once `write` is done
+        bar.update(write.result())
+        stored(chunks)
     # Three stages at once: one thread chunks the documents ahead of the model, the model
     # encodes one group, and another thread writes the group before it to Chroma.
     with ThreadPoolExecutor(max_workers=1) as chunking, ThreadPoolExecutor(max_workers=1) as writer:
@@ -243,11 +253,11 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
         for group in _groups(chunked):
             items = _embed(embedder, group, hashes, titled)
             if pending is not None:
-                bar.update(pending.result())
-            pending = writer.submit(_write_group, store, items, new)
+                finish(*pending)
             written += sum(len(item.chunks) for item in items)
+            pending = writer.submit(_write_group, store, items, new), written
         if pending is not None:
-            bar.update(pending.result())
+            finish(*pending)
     bar.close()
     return written
 

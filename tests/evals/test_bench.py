@@ -32,9 +32,13 @@ def test_sample_spreads_over_the_corpus(tmp_path):
     [sample] = bench.sample_corpus(data, 10, tmp_path)
     ids = [json.loads(line)["doc_id"] for line in sample.read_text().splitlines()]
     assert ids == [str(i) for i in range(0, 100, 10)]
-    tenths = bench.sample_corpus(data, None, tmp_path)  # the whole corpus, in ten steps
-    ids = [json.loads(line)["doc_id"] for part in tenths for line in part.read_text().splitlines()]
-    assert len(tenths) == 10 and ids == [str(i) for i in range(100)]
+    assert bench.sample_corpus(data, None, tmp_path) == [data / "corpus.jsonl"]  # all of it
+
+
+def test_throughput_by_tenth_is_read_between_the_timeline_points():
+    timeline = [(2.0, 40), (4.0, 60), (9.0, 100)]  # 20/s, then 10/s, then 8/s
+    assert bench.by_tenth(timeline, 100) == [20.0, 20.0, 20.0, 20.0, 10.0, 10.0, 8.0, 8.0, 8.0, 8.0]
+    assert bench.by_tenth([(1.0, 5)], 5) == []  # too few chunks to split in tenths
 
 
 def test_queries_are_measured_on_a_real_index(seed_settings, embedder):

@@ -1,5 +1,6 @@
 """Ingest into a real Chroma (embedded and server) with the real model."""
 
+import importlib
 import json
 import os
 import re
@@ -19,6 +20,8 @@ from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS
+
+ingest_module = importlib.import_module("newsdesk.index.ingest")  # the module, not the function
 
 
 def _chunks(settings: Settings) -> dict[str, tuple[str, dict]]:
@@ -108,6 +111,15 @@ def test_reingest_writes_nothing(seed_settings, embedder):
     report = ingest([SEEDS], seed_settings, progress=False, embedder=embedder)
     assert (report.new, report.changed, report.unchanged, report.chunks) == (0, 0, 2, 0)
     assert _chunks(seed_settings) == before
+
+
+def test_the_report_times_each_stored_group(tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr(ingest_module, "_EMBED_GROUP", 5)  # the seeds' 24 chunks: 3 groups
+    report = ingest([SEEDS], Settings(home=tmp_path / "idx"), progress=False, embedder=embedder)
+    seconds, stored = zip(*report.timeline, strict=True)
+    assert len(report.timeline) >= 2 and stored[-1] == report.chunks == 24
+    assert list(stored) == sorted(set(stored)) and list(seconds) == sorted(seconds)
+    assert 0 < seconds[-1] <= report.seconds
 
 
 def test_changed_file_replaces_its_chunks_and_prune_removes(tmp_path, seed_copy, embedder):
