@@ -128,7 +128,7 @@ def ingest(
             report.chunks = _write(store, todo, hashes, embedder, settings, progress,
                                    new={d.doc_id for d in todo if d.doc_id not in stored},
                                    titled=store.manifest.embed_input == EMBED_INPUT,
-                                   stored=lambda chunks: report.timeline.append(
+                                   on_stored=lambda chunks: report.timeline.append(
                                        (time.perf_counter() - started, chunks)))
             if todo or gone:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
@@ -229,10 +229,10 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
 
 def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
            settings: Settings, progress: bool, new: set[str] = frozenset(),
-           titled: bool = True, stored=lambda chunks: None) -> int:
+           titled: bool = True, on_stored=lambda chunks: None) -> int:
     """Chunk, embed and store `todo`; returns the number of chunks written. `titled`: each
     chunk's embedding reads its article's title first (as the index's manifest says);
-    `stored` is called with the chunks stored so far after each group."""
+    `on_stored` is called with the chunks stored so far after each group."""
     if not todo:
         return 0
     room = embedder.max_tokens - (_TITLE_TOKENS if titled else 0)
@@ -244,7 +244,7 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
 
     def finish(write, chunks: int) -> None:  # chunks: stored once `write` is done
         bar.update(write.result())
-        stored(chunks)
+        on_stored(chunks)
     # Three stages at once: one thread chunks the documents ahead of the model, the model
     # encodes one group, and another thread writes the group before it to Chroma.
     with ThreadPoolExecutor(max_workers=1) as chunking, ThreadPoolExecutor(max_workers=1) as writer:

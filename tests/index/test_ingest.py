@@ -114,7 +114,7 @@ def test_reingest_writes_nothing(seed_settings, embedder):
 
 
 def test_the_report_times_each_stored_group(tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(ingest_module, "_EMBED_GROUP", 5)  # the seeds' 24 chunks: 3 groups
+    monkeypatch.setattr(ingest_module, "_EMBED_GROUP", 5)  # a group per seed article
     report = ingest([SEEDS], Settings(home=tmp_path / "idx"), progress=False, embedder=embedder)
     seconds, stored = zip(*report.timeline, strict=True)
     assert len(report.timeline) >= 2 and stored[-1] == report.chunks == 24
