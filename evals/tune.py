@@ -50,7 +50,8 @@ DISTRACTORS = 1500  # about as many as the relevant search results, as in the re
 # that loses the details further down (seeds gold evidence recall@5 0.872 -> 0.641, key-fact
 # recall 0.756 -> 0.705, measured 2026-11-28). It stays at 0.1.
 GRID = {
-    "lexical_weight": (0.1, 0.2, 0.35, 0.5),
+    "fusion": ("rrf", "convex"),
+    "lexical_weight": (0.05, 0.1, 0.2, 0.35, 0.5),
     "rrf_k": (5, 10, 30, 60),
     "candidates": (40, 100, 150),
     "document_weight": (0.0, 0.5),
@@ -58,6 +59,7 @@ GRID = {
 }
 GUARDS = ("names", "articles")  # query sets on train that a chosen setting must not lose
 POOL = 150  # candidates gathered per stage, the most any setting reads
+FORMAT = 2  # of the cached candidates: 2 keeps BM25's scores beside its chunk ids
 NAME_DOCUMENTS = 10  # a name held by more articles than this is not rare enough to test
 _WORD = re.compile(r"\w+")
 
@@ -92,12 +94,12 @@ def gather(data: Path, settings: Settings, embedder: Embedder,
     cache = indexed.home / "tune-candidates.json"
     version = retriever.store.corpus_version
     cached = json.loads(cache.read_text()) if cache.exists() else {}
-    if (cached.get("version"), cached.get("pool")) != (version, POOL) or "names" not in cached:
+    if (cached.get("version"), cached.get("pool"), cached.get("format")) != (version, POOL, FORMAT):
         cached = _candidates(data, retriever, embedder, version, progress)
         cache.write_text(json.dumps(cached))
     for rows in (cached["questions"], cached["names"]):
         for row in rows:
-            documents = {chunk_document(chunk_id) for chunk_id, _ in row["dense"]}
+            documents = {chunk_document(chunk_id) for chunk_id, _ in (*row["dense"], *row["lexical"])}
             row["lengths"] = {d: retriever.lexical.chunk_count(d) for d in documents}
     cached["articles"] = article_queries(cached["questions"], load_questions(data))
     return cached
@@ -108,7 +110,7 @@ def _candidates(data: Path, retriever, embedder: Embedder, version: str,
     queries = {"questions": [(q["qid"], q["question"], q["gold_doc_ids"])
                              for q in load_questions(data)],
                "names": name_queries(data)}
-    found: dict = {"version": version, "pool": POOL}
+    found: dict = {"version": version, "pool": POOL, "format": FORMAT}
     for kind, asked in queries.items():
         vectors = embedder.embed([text for _, text, _ in asked])
         found[kind] = []
@@ -128,7 +130,7 @@ def article_queries(rows: list[dict], questions: list[dict]) -> list[dict]:
     silver = {q["qid"]: q.get("silver_doc_ids", []) for q in questions}
     return [{**row, "gold": silver[row["qid"]],
              "dense": [c for c in row["dense"] if chunk_document(c[0]) not in paragraphs],
-             "lexical": [c for c in row["lexical"] if chunk_document(c) not in paragraphs]}
+             "lexical": [c for c in row["lexical"] if chunk_document(c[0]) not in paragraphs]}
             for row in rows if silver.get(row["qid"])]
 
 
@@ -169,7 +171,7 @@ def score(rows: list[dict], config: RetrievalConfig) -> dict[str, float]:
 
 def _first_gold(row: dict, config: RetrievalConfig) -> int:
     """Rank (1-10) of the first gold document, 0 if none is in the top 10."""
-    candidates = Candidates(tuple(map(tuple, row["dense"])), tuple(row["lexical"]),
+    candidates = Candidates(tuple(map(tuple, row["dense"])), tuple(map(tuple, row["lexical"])),
                             row.get("lengths", {}))
     fused = rank(candidates, config)[:DEPTH]
     documents = list(dict.fromkeys(chunk_document(chunk_id) for chunk_id, _ in fused))[:10]
@@ -185,6 +187,7 @@ def sweep(split: dict[str, list[dict]], progress: bool = True) -> list[tuple[Ret
     by the questions."""
     combos = [replace(RetrievalConfig(), **dict(zip(GRID, values, strict=True)))
               for values in itertools.product(*GRID.values())]
+    combos = [c for c in combos if c.fusion == "rrf" or c.rrf_k == RetrievalConfig.rrf_k]  # no k
     kinds = [kind for kind in ("questions", *GUARDS) if kind in split]
     results = [(c, {kind: score(split[kind], c) for kind in kinds})
                for c in tqdm(combos, desc="sweep", disable=not progress)]

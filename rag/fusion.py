@@ -1,7 +1,10 @@
 """Ranking as pure functions: each stage's candidates in, one ranking of chunks out.
 
 The retriever calls `rank` on what Chroma and BM25 found; `newsdesk tune` calls it on the same
-candidates, cached, to choose the knobs of `RetrievalConfig` on RealTimeQA train.
+candidates, cached, to choose the knobs of `RetrievalConfig` on RealTimeQA train. Two ways of
+fusing the stages: by reciprocal rank (Cormack et al., 2009), or by a convex combination of
+their scores, each normalised (Bruch et al., 2023, "An Analysis of Fusion Functions for Hybrid
+Retrieval"), which keeps how far apart the candidates score and not only their order.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ class RetrievalConfig:
     Args:
         dense: Search the Chroma vectors.
         lexical: Search BM25.
-        lexical_weight: Weight of the BM25 ranking in the fusion (dense counts 1).
+        fusion: "rrf": reciprocal-rank fusion; "convex": a chunk's dense similarity plus
+            `lexical_weight` times its BM25 score over the query's best (a chunk the dense stage did
+            not find counts the least similarity it found; one BM25 did not find, 0).
+        lexical_weight: Weight of BM25 in the fusion (by rank: dense counts 1; by score: in
+            units of cosine similarity).
         rrf_k: The reciprocal-rank-fusion constant.
         candidates: Passages each stage contributes before fusion.
         dedupe: Word-set overlap (Jaccard) at which a passage counts as a near-duplicate of a
@@ -42,12 +49,13 @@ class RetrievalConfig:
 
     dense: bool = True
     lexical: bool = True
+    fusion: str = "convex"
     lexical_weight: float = 0.2
     rrf_k: int = 60
-    candidates: int = 100
+    candidates: int = 150
     dedupe: float = 0.8
     lead_prior: float = 0.1
-    length_prior: float = 0.02
+    length_prior: float = 0.05
     document_weight: float = 0.0
 
 
@@ -55,27 +63,31 @@ class RetrievalConfig:
 class Candidates:
     """What each stage found for one query, best first.
 
-    `dense`: `(chunk_id, cosine similarity)` pairs; `lexical`: chunk ids by BM25 score;
+    `dense`: `(chunk_id, cosine similarity)` pairs; `lexical`: `(chunk_id, BM25 score)` pairs;
     `lengths`: chunks per article, of the articles found (an article not in it counts one).
     A chunk id is `doc_id::version::position` (`newsdesk.index.store.chunk_id`).
     """
 
     dense: tuple[tuple[str, float], ...] = ()
-    lexical: tuple[str, ...] = ()
+    lexical: tuple[tuple[str, float], ...] = ()
     lengths: Mapping[str, int] = field(default_factory=dict)
 
 
 def rank(candidates: Candidates, config: RetrievalConfig) -> list[tuple[str, float]]:
     """Chunk ids and fused scores, best first, by the stages and weights `config` sets."""
-    rankings, weights = [], []
-    if config.dense and candidates.dense:
-        rankings.append(_with_priors(candidates.dense[: config.candidates], config,
-                                     candidates.lengths))
-        weights.append(1.0)
-    if config.lexical and candidates.lexical:
-        rankings.append(list(candidates.lexical[: config.candidates]))
-        weights.append(config.lexical_weight)
-    fused = reciprocal_rank_fusion(rankings, weights, config.rrf_k)
+    dense = candidates.dense[: config.candidates] if config.dense else ()
+    lexical = candidates.lexical[: config.candidates] if config.lexical else ()
+    if config.fusion == "convex":
+        fused = _convex(dense, lexical, config, candidates.lengths)
+    else:
+        rankings, weights = [], []
+        if dense:
+            rankings.append([chunk_id for chunk_id, _ in _with_priors(dense, config, candidates.lengths)])
+            weights.append(1.0)
+        if lexical:
+            rankings.append([chunk_id for chunk_id, _ in lexical])
+            weights.append(config.lexical_weight)
+        fused = reciprocal_rank_fusion(rankings, weights, config.rrf_k)
     return _with_document_score(fused, config.document_weight) if config.document_weight else fused
 
 
@@ -106,12 +118,25 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
-def _with_priors(dense: tuple[tuple[str, float], ...], config: RetrievalConfig,
-                 lengths: Mapping[str, int]) -> list[str]:
-    scored = [(similarity - config.lead_prior * math.log1p(chunk_position(chunk_id))
-               - config.length_prior * math.log(lengths.get(chunk_document(chunk_id), 1)), chunk_id)
-              for chunk_id, similarity in dense]
-    return [chunk_id for _, chunk_id in sorted(scored, key=lambda pair: -pair[0])]
+def _convex(dense: tuple[tuple[str, float], ...], lexical: tuple[tuple[str, float], ...],
+            config: RetrievalConfig, lengths: Mapping[str, int]) -> list[tuple[str, float]]:
+    """Dense similarity plus the weighted, normalised BM25 score, less the priors."""
+    similarity = dict(dense)
+    floor = min(similarity.values(), default=0.0)  # no chunk the dense stage missed scores more
+    best = max((score for _, score in lexical), default=0.0) or 1.0
+    bm25 = {chunk_id: score / best for chunk_id, score in lexical}
+    scored = {chunk_id: similarity.get(chunk_id, floor) + config.lexical_weight * bm25.get(chunk_id, 0.0)
+              for chunk_id in dict.fromkeys([*similarity, *bm25])}
+    return _with_priors(tuple(scored.items()), config, lengths)
+
+
+def _with_priors(scored: tuple[tuple[str, float], ...], config: RetrievalConfig,
+                 lengths: Mapping[str, int]) -> list[tuple[str, float]]:
+    """Each chunk with its score lowered by the lead and the length prior, best first."""
+    lowered = [(chunk_id, score - config.lead_prior * math.log1p(chunk_position(chunk_id))
+                - config.length_prior * math.log(lengths.get(chunk_document(chunk_id), 1)))
+               for chunk_id, score in scored]
+    return sorted(lowered, key=lambda pair: -pair[1])
 
 
 def _with_document_score(fused: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:

@@ -108,14 +108,12 @@ class Retriever:
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
         """What the dense and the BM25 stage find for `query`, before fusion, with the chunk
-        counts of the articles the dense stage found (for the length prior)."""
+        counts of the articles they found (for the length prior)."""
         dense = self._dense(vector, filters) if self.config.dense else ()
-        documents = {chunk_document(chunk_id) for chunk_id, _ in dense}
-        return Candidates(
-            dense=dense,
-            lexical=self._lexical(query, filters) if self.config.lexical else (),
-            lengths={doc_id: self.lexical.chunk_count(doc_id) for doc_id in documents},
-        )
+        lexical = self._lexical(query, filters) if self.config.lexical else ()
+        documents = {chunk_document(chunk_id) for chunk_id, _ in (*dense, *lexical)}
+        return Candidates(dense=dense, lexical=lexical,
+                          lengths={doc_id: self.lexical.chunk_count(doc_id) for doc_id in documents})
 
     def document_text(self, doc_id: str) -> str:
         """The full text of an indexed article ("" if there is none), to show a quote in context."""
@@ -172,10 +170,11 @@ class Retriever:
         return tuple((chunk_id, 1.0 - distance)  # cosine distance to similarity
                      for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True))
 
-    def _lexical(self, query: str, filters: Filters) -> tuple[str, ...]:
+    def _lexical(self, query: str, filters: Filters) -> tuple[tuple[str, float], ...]:
         mask = self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
                                  date_number(filters.until))
-        return tuple(hit.chunk_id for hit in self.lexical.search(query, self.config.candidates, mask))
+        return tuple((hit.chunk_id, hit.score)
+                     for hit in self.lexical.search(query, self.config.candidates, mask))
 
     def _passages(self, fused: list[tuple[str, float]], vector: np.ndarray) -> list[Passage]:
         if not fused:

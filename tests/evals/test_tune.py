@@ -10,7 +10,7 @@ from newsdesk.fusion import RetrievalConfig
 def row(gold: str, dense: list[str], lexical: list[str] = ()) -> dict:
     return {"gold": [gold], "dense": [(f"{d}::v::{n}", 0.9 - i / 100) for i, (d, n) in enumerate(
         (name.split("#")[0], int(name.split("#")[1])) for name in dense)],
-        "lexical": [f"{d}::v::0" for d in lexical]}
+        "lexical": [(f"{d}::v::0", 10.0 - i) for i, d in enumerate(lexical)]}
 
 
 def test_score_is_mrr_and_hit_at_ten_of_the_documents():
@@ -72,7 +72,7 @@ def test_article_queries_take_out_every_paragraph_and_score_the_silver_articles(
     [articles] = tune.article_queries(rows, questions)
     assert articles["gold"] == ["s1"]
     assert [c for c, _ in articles["dense"]] == ["x::v::0", "s1::v::3"]
-    assert articles["lexical"] == ["s1::v::0"]
+    assert [c for c, _ in articles["lexical"]] == ["s1::v::0"]
     assert tune.score([articles], RetrievalConfig(lexical=False, lead_prior=0.0))["mrr@10"] == 0.5
 
 
@@ -91,7 +91,7 @@ def test_a_knob_that_loses_on_the_held_out_split_is_dropped():
     # the gold article is 10th by meaning and 1st by BM25: BM25 at 0.2 lifts it to the top, 0.1 not
     dense = ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"]
     held_out = [row("b", dense, lexical=["b"])]
-    today = RetrievalConfig(rrf_k=60, lexical_weight=0.2)
+    today = RetrievalConfig(fusion="rrf", rrf_k=60, lexical_weight=0.2)
     tuned = replace(today, lexical_weight=0.1, rrf_k=70, document_weight=0.5)
     kept, checks = tune.confirm(tuned, held_out, today)
     assert kept == replace(today, rrf_k=70, document_weight=0.5)
@@ -100,23 +100,32 @@ def test_a_knob_that_loses_on_the_held_out_split_is_dropped():
 
 
 def test_a_knob_lost_on_the_held_out_split_is_held_at_today_and_the_choice_made_again():
-    # the gold article is 10th by meaning and 1st by BM25: BM25 at 0.2 lifts it to the top, 0.1 not
+    # the gold article is 10th by meaning (0.81, the first 0.90) and 1st by BM25: today's BM25
+    # weight, 0.2, lifts it to the top, 0.05 not
     held_out = [row("b", ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"], lexical=["b"])]
     today = RetrievalConfig()
-    both = replace(today, lexical_weight=0.1, length_prior=0.05)
-    no_bm25 = replace(today, lexical_weight=0.1)
-    length = replace(today, length_prior=0.02)
+    both = replace(today, lexical_weight=0.05, length_prior=0.1)
+    no_bm25 = replace(today, lexical_weight=0.05)
+    length = replace(today, length_prior=0.07)
     guards_today = {"names": scores(0.9, 1.0)}
     ranked = [(both, {"questions": scores(0.70, 0.90), **guards_today}),
-              (replace(today, length_prior=0.05), {"questions": scores(0.62, 0.86),
-                                                   "names": scores(0.8, 1.0)}),
+              (replace(today, length_prior=0.1), {"questions": scores(0.62, 0.86),
+                                                  "names": scores(0.8, 1.0)}),
               (length, {"questions": scores(0.60, 0.85), **guards_today}),
               (no_bm25, {"questions": scores(0.50, 0.80), **guards_today}),
               (today, {"questions": scores(0.40, 0.70), **guards_today})]
     chosen, rounds = tune.choose(ranked, guards_today, held_out)
-    # BM25 0.1 loses on the held-out split; of what is left, length prior 0.05 alone loses the
-    # names, so 0.02 is taken, and it holds there
+    # BM25 0.05 loses on the held-out split; of what is left, length prior 0.1 alone loses the
+    # names, so 0.07 is taken, and it holds there
     assert chosen == length
-    assert [r["picked"]["lexical_weight"] for r in rounds] == [0.1, 0.2]
+    assert [r["picked"]["lexical_weight"] for r in rounds] == [0.05, 0.2]
     assert [(c["knob"], c["kept"]) for c in rounds[0]["checks"]] == [
         ("lexical_weight", False), ("length_prior", True)]
+
+
+def test_the_sweep_ranks_every_setting_once_and_fusion_by_score_has_no_rrf_constant():
+    split = {"questions": [row("b", ["a#0", "b#0"], lexical=["b"])]}
+    configs = [config for config, _ in tune.sweep(split, progress=False)]
+    assert len(configs) == len(set(configs))
+    assert {c.fusion for c in configs} == {"rrf", "convex"}
+    assert {c.rrf_k for c in configs if c.fusion == "convex"} == {RetrievalConfig().rrf_k}

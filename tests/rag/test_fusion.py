@@ -1,5 +1,9 @@
 """The pure ranking the retriever and `newsdesk tune` share (no index needed)."""
 
+from dataclasses import replace
+
+import pytest
+
 from newsdesk.fusion import Candidates, RetrievalConfig, rank
 
 
@@ -28,7 +32,8 @@ def test_the_length_prior_lowers_the_chunks_of_long_articles():
 
 
 def test_bm25_weight_decides_between_the_stages():
-    found = Candidates(dense=(("a::v::0", 0.9), ("b::v::0", 0.8)), lexical=("b::v::0", "c::v::0"))
+    found = Candidates(dense=(("a::v::0", 0.9), ("b::v::0", 0.8)),
+                       lexical=(("b::v::0", 7.0), ("c::v::0", 3.0)))
     assert ids(rank(found, RetrievalConfig(lexical_weight=0.2)))[0] == "b::v::0"  # found by both
     assert ids(rank(found, RetrievalConfig(lexical=False))) == ["a::v::0", "b::v::0"]
     assert ids(rank(found, RetrievalConfig(dense=False))) == ["b::v::0", "c::v::0"]
@@ -44,6 +49,30 @@ def test_an_article_that_matches_in_two_places_rises_with_the_document_weight():
 
 def test_each_stage_contributes_at_most_its_candidates():
     found = Candidates(dense=tuple((f"d{n}::v::0", 1 - n / 100) for n in range(50)),
-                       lexical=tuple(f"l{n}::v::0" for n in range(50)))
-    assert len(rank(found, RetrievalConfig(candidates=10))) == 20
-    assert rank(Candidates(), RetrievalConfig()) == []
+                       lexical=tuple((f"l{n}::v::0", 50.0 - n) for n in range(50)))
+    for fusion in ("rrf", "convex"):
+        assert len(rank(found, RetrievalConfig(fusion=fusion, candidates=10))) == 20
+        assert rank(Candidates(), RetrievalConfig(fusion=fusion)) == []
+
+
+def test_convex_fusion_adds_the_normalised_bm25_score_to_the_similarity():
+    found = Candidates(dense=(("a::v::0", 0.60), ("b::v::0", 0.58), ("c::v::0", 0.50)),
+                       lexical=(("b::v::0", 12.0), ("d::v::0", 6.0)))
+    plain = RetrievalConfig(fusion="convex", lead_prior=0.0, length_prior=0.0)
+    scores = dict(rank(found, replace(plain, lexical_weight=0.1)))
+    assert scores["a::v::0"] == pytest.approx(0.60)  # BM25 did not find it: 0 there
+    assert scores["b::v::0"] == pytest.approx(0.58 + 0.1 * 12 / 12)
+    # the dense stage did not find d: it counts the least similarity it found, 0.50
+    assert scores["d::v::0"] == pytest.approx(0.50 + 0.1 * 6 / 12)
+    assert ids(rank(found, replace(plain, lexical_weight=0.1)))[:2] == ["b::v::0", "a::v::0"]
+    # a small BM25 weight leaves the dense lead alone
+    assert ids(rank(found, replace(plain, lexical_weight=0.01)))[0] == "a::v::0"
+    assert ids(rank(found, replace(plain, lexical=False))) == ["a::v::0", "b::v::0", "c::v::0"]
+
+
+def test_convex_fusion_lowers_the_chunks_bm25_found_by_the_priors_too():
+    found = Candidates(dense=(("a::v::0", 0.60),), lexical=(("long::v::3", 10.0), ("short::v::0", 9.0)),
+                       lengths={"long": 40, "short": 1})
+    config = RetrievalConfig(fusion="convex", lexical_weight=0.5)
+    assert ids(rank(found, config))[:2] == ["short::v::0", "long::v::3"]
+    assert ids(rank(found, replace(config, lead_prior=0.0, length_prior=0.0)))[0] == "long::v::3"

@@ -56,9 +56,11 @@ def test_lexical_and_dense_stages_can_be_switched(retriever, seed_settings, embe
         assert {p.source for p in lexical.retrieve("Putin", k=5, sources=[name])} == {second}
 
 
-def test_candidates_carry_the_chunk_counts_of_their_articles(retriever):
+def test_candidates_carry_bm25_scores_and_the_chunk_counts_of_their_articles(retriever):
     query = "Who gave Putin an update in Kursk?"
     found = retriever.candidates(query, retriever.embedder.embed([query])[0], Filters())
+    bm25 = [score for _, score in found.lexical]
+    assert bm25 and bm25 == sorted(bm25, reverse=True) and bm25[-1] > 0
     stored = retriever.store.chunks.get(include=["metadatas"])["metadatas"]
     assert found.lengths and found.lengths == {
         doc_id: sum(meta["doc_id"] == doc_id for meta in stored) for doc_id in found.lengths}
