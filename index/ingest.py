@@ -17,7 +17,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ from newsdesk.index.errors import IndexMissingError
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.settings import Settings
-from newsdesk.index.store import EMBED_INPUT, Embedded, Manifest, Store
+from newsdesk.index.store import EMBED_INPUT, Embedded, Manifest, Store, chunk_rows
 
 _TITLE_CHARS = 200  # of a title read before each chunk; the chunk itself must still fit the
 _TITLE_TOKENS = 64  # model, so a chunk leaves this many word pieces to the title
@@ -125,25 +125,28 @@ def ingest(
             for doc_id in gone:
                 store.remove(doc_id)
             report.removed = len(gone)
-            report.chunks = _write(store, todo, hashes, embedder, settings, progress,
-                                   new={d.doc_id for d in todo if d.doc_id not in stored},
-                                   titled=store.manifest.embed_input == EMBED_INPUT,
-                                   on_stored=lambda chunks: report.timeline.append(
-                                       (time.perf_counter() - started, chunks)))
+            written = _write(store, todo, hashes, embedder, settings, progress,
+                             new={d.doc_id for d in todo if d.doc_id not in stored},
+                             titled=store.manifest.embed_input == EMBED_INPUT,
+                             on_stored=lambda chunks: report.timeline.append(
+                                 (time.perf_counter() - started, chunks)))
+            report.chunks = len(written)
             if todo or gone:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
-            refresh_lexical(store, settings)
+            refresh_lexical(store, settings, written)
         finally:
             store.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
+def refresh_lexical(store: Store, settings: Settings,
+                    written: Sequence[tuple[str, str, dict]] = ()) -> LexicalIndex:
     """The BM25 index for the store's current corpus, brought up to date when it is stale.
 
     A saved index is trusted only when its corpus version and its number of rows both match
-    Chroma's; otherwise the chunks it lacks are read and it is saved again.
+    Chroma's; otherwise the chunks it lacks are read and it is saved again: from `written` (the
+    `(chunk_id, text, metadata)` rows an ingest just stored), the rest from Chroma.
     """
     folder = lexical_folder(settings)
     version = store.corpus_version
@@ -152,8 +155,11 @@ def refresh_lexical(store: Store, settings: Settings) -> LexicalIndex:
         return current
     ids = store.chunk_ids()
     known = set(current.ids) & ids if current is not None and current.folder else set()
+    fresh = [row for row in written if row[0] in ids and row[0] not in known]
+    missing = ids - known - {row[0] for row in fresh}
     try:  # only the chunks the saved index lacks are read; the rest keep their saved words
-        lexical = LexicalIndex.build(store.chunks_by_id(sorted(ids - known)), version, current, known)
+        lexical = LexicalIndex.build(fresh + store.chunks_by_id(sorted(missing)), version, current,
+                                     known)
     except OSError:  # its saved words are gone (removed by another process): read everything
         lexical = LexicalIndex.build(list(store.all_chunks()), version)
     lexical.save(folder)
@@ -229,18 +235,19 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
 
 def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
            settings: Settings, progress: bool, new: set[str] = frozenset(),
-           titled: bool = True, on_stored=lambda chunks: None) -> int:
-    """Chunk, embed and store `todo`; returns the number of chunks written. `titled`: each
-    chunk's embedding reads its article's title first (as the index's manifest says);
-    `on_stored` is called with the chunks stored so far after each group."""
+           titled: bool = True, on_stored=lambda chunks: None) -> list[tuple[str, str, dict]]:
+    """Chunk, embed and store `todo`; returns the chunks written as `(chunk_id, text, metadata)`
+    rows for the BM25 index (the metadata it filters on only). `titled`: each chunk's embedding
+    reads its article's title first (as the index's manifest says); `on_stored` is called with
+    the chunks stored so far after each group."""
     if not todo:
-        return 0
+        return []
     room = embedder.max_tokens - (_TITLE_TOKENS if titled else 0)
     chunker = Chunker(embedder.count_tokens, embedder.token_spans,
                       max_tokens=min(settings.chunk_tokens, room),
                       overlap=settings.chunk_overlap)
     bar = tqdm(total=len(todo), desc="embedding", unit="doc", disable=not progress)
-    written = 0
+    written: list[tuple[str, str, dict]] = []
 
     def finish(write, chunks: int) -> None:  # chunks: stored once `write` is done
         bar.update(write.result())
@@ -254,8 +261,8 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
             items = _embed(embedder, group, hashes, titled)
             if pending is not None:
                 finish(*pending)
-            written += sum(len(item.chunks) for item in items)
-            pending = writer.submit(_write_group, store, items, new), written
+            written += chunk_rows(items)
+            pending = writer.submit(_write_group, store, items, new), len(written)
         if pending is not None:
             finish(*pending)
     bar.close()

@@ -386,6 +386,15 @@ def chunk_sentences(meta: dict) -> tuple[list[Span], np.ndarray] | None:
     return list(zip(offsets[::2], offsets[1::2], strict=True)), vectors
 
 
+def chunk_rows(items: list[Embedded]) -> list[tuple[str, str, dict]]:
+    """`(chunk_id, text, metadata)` of every chunk of `items`, as `Store.write_many` stores them,
+    with only the metadata the BM25 index keeps (`LexicalIndex.build`)."""
+    return [(chunk_id(item.document.doc_id, item.hash, chunk.number), chunk.text,
+             {"doc_id": item.document.doc_id, "source": item.document.source,
+              "date_number": date_number(item.document.date)})
+            for item in items for chunk in item.chunks]
+
+
 def _chunk_metadata(item: Embedded, n: int) -> dict:
     document, chunk = item.document, item.chunks[n]
     return {
