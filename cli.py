@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--data", type=Path, default=BENCH / "realtimeqa-2023q4",
                        help="RealTimeQA folder")
     bench.add_argument("--ingest-documents", type=int, default=300,
-                       help="documents of the corpus to time ingest on (0: all 2,229; ~15 min)")
+                       help="documents of the corpus to time ingest on (0: all 2,229, twice; 30-60 min)")
     bench.add_argument("--scale-chunks", type=int, default=100_000, help="size of the scaled corpus")
     bench.add_argument("--clients", type=int, default=8, help="concurrent askers")
     bench.add_argument("--limit", type=int, help="only the first N questions")
