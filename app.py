@@ -122,7 +122,7 @@ class Desk:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
+        self.embedder = embedder or Embedder.of(settings)
         self._assistant: Assistant | None = None
         self._gate = Gate()
         self._workers = threading.BoundedSemaphore(API_WORKERS)

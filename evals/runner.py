@@ -20,7 +20,7 @@ def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = 
     """
     names = list(SYSTEMS) if systems == "all" else (systems or "default").split(",")
     chosen = with_llm(pick([n.strip() for n in names if n.strip()]), settings)
-    embedder = Embedder(settings.embed_model, settings.batch_size)
+    embedder = Embedder.of(settings)
     if suite == "seeds":
         result = seeds.run(chosen, embedder, settings, limit=limit, progress=progress)
     else:

@@ -144,7 +144,7 @@ def fit(features: list[str], x: np.ndarray, y: np.ndarray, c: float = 1.0,
 def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, progress: bool = True) -> dict:
     """Gather, cross-validate, fit on all of train and write the weights."""
     started = time.perf_counter()
-    embedder = Embedder(settings.embed_model, settings.batch_size)
+    embedder = Embedder.of(settings)
     train = train or train_sample()
     data = gather(train, settings, embedder, progress)
     learned = out_of_fold(data)

@@ -247,7 +247,7 @@ def choose(ranked: list[tuple[RetrievalConfig, dict]], guards_today: dict,
 def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
          progress: bool = True) -> Path:
     """Sweep on train, confirm on `held_out`, print and write what was chosen."""
-    embedder = Embedder(settings.embed_model, settings.batch_size)
+    embedder = Embedder.of(settings)
     started = time.perf_counter()
     train = train or train_sample()
     train_split = gather(train, settings, embedder, progress)

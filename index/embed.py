@@ -1,8 +1,15 @@
-"""Sentence-transformers embeddings, loaded offline by default."""
+"""Sentence-transformers embeddings, loaded offline by default.
+
+Ingest embeds with the model itself (it needs the word pieces' vectors too). Plain texts, the
+questions above all, are embedded by the model's ONNX export when ingest has made one
+(`newsdesk.index.onnx_encoder`): the same vectors, faster, and a process that only answers
+never loads torch.
+"""
 
 from __future__ import annotations
 
 import copy
+import hashlib
 from functools import cached_property
 from pathlib import Path
 
@@ -10,6 +17,7 @@ import numpy as np
 
 from newsdesk.index.clean import Span
 from newsdesk.index.errors import BadInputError
+from newsdesk.index.onnx_encoder import OnnxEncoder, export
 from newsdesk.index.settings import PACKAGED_MODEL
 
 
@@ -29,6 +37,8 @@ class Embedder:
         model: A local folder or a hub name (hub names need the internet and
             HF_HUB_OFFLINE unset). Default: all-MiniLM-L6-v2, shipped in a package.
         batch_size: Texts per forward pass. Default 64.
+        cache: Folder of the model's ONNX exports (`Settings.cache`); None: the model itself
+            embeds everything.
 
     Example:
         >>> embedder = Embedder()
@@ -36,9 +46,15 @@ class Embedder:
         (1, 384)
     """
 
-    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64):
+    def __init__(self, model: str = PACKAGED_MODEL, batch_size: int = 64, cache: Path | None = None):
         self.name = model
         self.batch_size = batch_size
+        self.cache = cache
+
+    @classmethod
+    def of(cls, settings) -> Embedder:
+        """The embedder `settings` name (`newsdesk.index.settings.Settings`)."""
+        return cls(settings.embed_model, settings.batch_size, settings.cache)
 
     @cached_property
     def model(self):
@@ -62,8 +78,40 @@ class Embedder:
         encodes in another, and one fast tokenizer used by two threads at once fails."""
         return copy.deepcopy(self.model.tokenizer)
 
+    @cached_property
+    def exported(self) -> OnnxEncoder | None:
+        """The model's ONNX export, if ingest made one (see `prepare_export`); None otherwise,
+        or when it cannot be loaded (the model embeds then)."""
+        folder = self._export_folder
+        if folder is None or not folder.is_dir():
+            return None
+        try:
+            return OnnxEncoder.load(folder, self.batch_size)
+        except Exception:  # a damaged export must not stop answering: the model embeds then
+            return None
+
+    def prepare_export(self) -> bool:
+        """Export the model for `exported`, unless it is already (ingest calls this, as it has
+        the model loaded). False when this model cannot be exported or has no cache folder."""
+        folder = self._export_folder
+        return folder is not None and (folder.is_dir() or export(self.model, folder))
+
+    @cached_property
+    def _export_folder(self) -> Path | None:
+        """Where this model's export lives: one folder per model files, so a changed model
+        is exported again. Only a model in a local folder is exported."""
+        location = Path(model_location(self.name))
+        weights = sorted(location.glob("*.safetensors")) + sorted(location.glob("*.bin"))
+        if self.cache is None or not location.is_dir() or not weights:
+            return None
+        stamp = "|".join(f"{w.resolve()}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights)
+        digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+        return self.cache / "onnx" / f"{Path(self.name).name}-{digest}"
+
     @property
     def dimension(self) -> int:
+        if "model" not in self.__dict__ and self.exported is not None:
+            return self.exported.dimension
         model = self.model
         get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(get())
@@ -75,6 +123,8 @@ class Embedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for `texts`, shape `(len(texts), dimension)`, unit length, float32."""
+        if self.exported is not None:
+            return self.exported.embed(texts)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self.model.encode(

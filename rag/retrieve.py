@@ -59,7 +59,7 @@ class Retriever:
         settings = settings or Settings.load(home=home, chroma_url=chroma_url)
         store = Store.open(settings)
         store.check_model(settings.embed_model)
-        embedder = embedder or Embedder(settings.embed_model, settings.batch_size)
+        embedder = embedder or Embedder.of(settings)
         return cls(store, embedder, refresh_lexical(store, settings), config or RetrievalConfig())
 
     def retrieve(

@@ -24,6 +24,10 @@ SECOND_SEED = SEEDS / "001_ca5ecb444059c4d2.txt"
 for name, value in {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
                     "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
     os.environ.setdefault(name, value)
+# The model's ONNX export, made once and shared by every process a test starts (never the
+# user's own cache folder); git ignores test-output/.
+CACHE = ROOT / "test-output" / "cache"
+os.environ["NEWSDESK_CACHE"] = str(CACHE)
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +41,11 @@ def isolated_environment(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real all-MiniLM-L6-v2, loaded once."""
-    return Embedder()
+    """The real all-MiniLM-L6-v2, loaded once, as newsdesk runs it: questions embedded by its
+    ONNX export (made here if no test run has made it yet), ingest by the model."""
+    embedder = Embedder(cache=CACHE)
+    embedder.prepare_export()  # before its first question, which then finds the export
+    return embedder
 
 
 @pytest.fixture(scope="session")
