@@ -18,7 +18,7 @@ import numpy as np
 from newsdesk.index.clean import Span
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.onnx_encoder import OnnxEncoder, export
-from newsdesk.index.settings import PACKAGED_MODEL
+from newsdesk.index.settings import PACKAGED_MODEL, Settings
 
 
 def model_location(name: str) -> str:
@@ -52,8 +52,8 @@ class Embedder:
         self.cache = cache
 
     @classmethod
-    def of(cls, settings) -> Embedder:
-        """The embedder `settings` name (`newsdesk.index.settings.Settings`)."""
+    def of(cls, settings: Settings) -> Embedder:
+        """The embedder `settings` name."""
         return cls(settings.embed_model, settings.batch_size, settings.cache)
 
     @cached_property
@@ -110,6 +110,7 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        # The export knows the dimension; loading the model (torch) only to ask is slow.
         if "model" not in self.__dict__ and self.exported is not None:
             return self.exported.dimension
         model = self.model

@@ -27,6 +27,7 @@ ANSWER_TYPES = {
     "when": ("DATE", "TIME"),
     "how much": ("MONEY", "PERCENT", "QUANTITY", "CARDINAL", "DATE", "TIME"),
 }
+AMOUNTS = ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")  # stand before what they count
 # The kind of question each entity type answers first (a date answers "when" before "how much").
 KIND_OF = {label: kind for kind, labels in reversed(ANSWER_TYPES.items()) for label in labels}
 
@@ -141,13 +142,15 @@ def answer_spans(kind: str, text: str) -> list[tuple[int, int, int]]:
     """Spans of `text` naming an entity of a type that answers a `kind` question
     (`Words.kind`: "who", "where", "when", "how much"; none for other kinds), each with its
     rank: the type's place in `ANSWER_TYPES`, and after every other an entity used as an
-    adjective ("a 30-day truce", "the Belarusian leader"), which rarely answers on its own."""
+    adjective ("a 30-day truce", "the Belarusian leader"), which rarely answers on its own;
+    not an amount, which stands before what it counts ("2.5 million customers")."""
     types = ANSWER_TYPES.get(kind)
     if not types:
         return []
     with _LOCK:
         doc = pipeline()(text)
-    return [(e.start_char, e.end_char, types.index(e.label_) + len(types) * _adjectival(e))
+    return [(e.start_char, e.end_char, types.index(e.label_)
+             + len(types) * (_adjectival(e) and e.label_ not in AMOUNTS))
             for e in doc.ents if e.label_ in types]
 
 

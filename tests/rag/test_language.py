@@ -96,6 +96,15 @@ def test_a_date_before_a_noun_is_a_modifier_not_a_time():
     assert [sentence[s:e] for s, e, _ in ranked][0] == "Friday"
 
 
+@pytest.mark.parametrize("sentence", [
+    "Early on Thursday more than 2.5 million customers in Florida had no power.",
+    "The company said on Wednesday that it would cut 11,000 jobs in its European plants.",
+])
+def test_an_amount_before_its_noun_still_answers_how_much(sentence):
+    ranked = sorted(language.answer_spans("how much", sentence), key=lambda span: span[2])
+    assert sentence[ranked[0][0]:ranked[0][1]] in ("more than 2.5 million", "11,000")
+
+
 def test_no_answer_spans_for_questions_that_ask_for_no_entity():
     assert language.answer_spans("why", "The ferry sank off Sicily on March 3.") == []
 
