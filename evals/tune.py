@@ -99,8 +99,7 @@ def gather(data: Path, settings: Settings, embedder: Embedder,
         cache.write_text(json.dumps(cached))
     for rows in (cached["questions"], cached["names"]):
         for row in rows:
-            documents = {chunk_document(chunk_id) for chunk_id, _ in (*row["dense"], *row["lexical"])}
-            row["lengths"] = {d: retriever.lexical.chunk_count(d) for d in documents}
+            row["lengths"] = retriever.article_lengths(row["dense"], row["lexical"])
     cached["articles"] = article_queries(cached["questions"], load_questions(data))
     return cached
 

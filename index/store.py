@@ -390,19 +390,22 @@ def chunk_rows(items: list[Embedded]) -> list[tuple[str, str, dict]]:
     """`(chunk_id, text, metadata)` of every chunk of `items`, as `Store.write_many` stores them,
     with only the metadata the BM25 index keeps (`LexicalIndex.build`)."""
     return [(chunk_id(item.document.doc_id, item.hash, chunk.number), chunk.text,
-             {"doc_id": item.document.doc_id, "source": item.document.source,
-              "date_number": date_number(item.document.date)})
+             _filter_fields(item.document))
             for item in items for chunk in item.chunks]
+
+
+def _filter_fields(document: Document) -> dict:
+    """The metadata a search filters on (the BM25 index keeps these only)."""
+    return {"doc_id": document.doc_id, "source": document.source,
+            "date_number": date_number(document.date)}
 
 
 def _chunk_metadata(item: Embedded, n: int) -> dict:
     document, chunk = item.document, item.chunks[n]
     return {
-        "doc_id": document.doc_id,
-        "source": document.source,
+        **_filter_fields(document),
         "title": document.title,
         "date": document.date,
-        "date_number": date_number(document.date),
         "start": chunk.start,
         "end": chunk.end,
         "chunk": chunk.number,

@@ -6,6 +6,7 @@ Each stage can be switched off in `RetrievalConfig`, so the evals can show what 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -111,9 +112,12 @@ class Retriever:
         counts of the articles they found (for the length prior)."""
         dense = self._dense(vector, filters) if self.config.dense else ()
         lexical = self._lexical(query, filters) if self.config.lexical else ()
-        documents = {chunk_document(chunk_id) for chunk_id, _ in (*dense, *lexical)}
-        return Candidates(dense=dense, lexical=lexical,
-                          lengths={doc_id: self.lexical.chunk_count(doc_id) for doc_id in documents})
+        return Candidates(dense=dense, lexical=lexical, lengths=self.article_lengths(dense, lexical))
+
+    def article_lengths(self, *found: Sequence[tuple[str, float]]) -> dict[str, int]:
+        """Chunks per article, of the articles of the `(chunk_id, score)` pairs `found`."""
+        documents = {chunk_document(chunk_id) for pairs in found for chunk_id, _ in pairs}
+        return {doc_id: self.lexical.chunk_count(doc_id) for doc_id in documents}
 
     def document_text(self, doc_id: str) -> str:
         """The full text of an indexed article ("" if there is none), to show a quote in context."""
