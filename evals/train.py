@@ -11,6 +11,11 @@
 3. The weight of the learned score beside the hand-set one, and the margin, are chosen on the
    out-of-fold scores: the answers must be no longer than the hand-set score's (`choose_blend`).
 4. Fitted on all of train, the weights are written beside `newsdesk/scorer.py`, with the figures.
+5. The answer types (`newsdesk.scorer.AnswerTypes`): each question is labelled with the entity
+   type spaCy gives most of its four choices ("" when they are no entity), and a logistic
+   regression reads that type from the vectors of the question and of its question phrase.
+   Its out-of-fold probabilities choose `AnswerConfig.short_type` (`choose_short_type`), on
+   the answers of step 3; fitted on all of train, it is written beside the sentence scorer.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from newsdesk import language
 from newsdesk.citations import passage_sentences
 from newsdesk.evals import metrics
 from newsdesk.evals.realtimeqa import load_questions
@@ -30,7 +36,7 @@ from newsdesk.evals.tune import train_sample
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, question_features
 from newsdesk.index.embed import Embedder
 from newsdesk.index.settings import Settings
-from newsdesk.scorer import WEIGHTS, SentenceScorer
+from newsdesk.scorer import TYPES, WEIGHTS, AnswerTypes, SentenceScorer, short_types
 
 KINDS = ("who", "when", "where", "how much", "what", "which")
 FOLDS = 5
@@ -38,6 +44,10 @@ TOP = (1, 3)
 MOST = AnswerConfig().max_sentences
 HAND_MARGIN = AnswerConfig().margin  # the hand-set score's own margin
 BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0)
+SHORT_TYPES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+# What a wrong short answer costs beside what a right one gains: less than one, as the cited
+# sentences below it show the reader what it stands on.
+WRONG_SHORT = 0.5
 
 
 def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = True) -> dict:
@@ -47,7 +57,7 @@ def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = 
     assistant = open_assistant(indexed, DEFAULT, embedder)
     answerer = assistant.answerers["extractive"]
     assert isinstance(answerer, ExtractiveAnswerer)
-    tables, labels, groups, baseline = [], [], [], []
+    tables, labels, groups, baseline, texts, asked = [], [], [], [], [], []
     for n, q in enumerate(tqdm(load_questions(data), desc="questions", disable=not progress)):
         evidence = assistant.evidence(q["question"])
         sentences = passage_sentences(evidence.passages)
@@ -59,11 +69,27 @@ def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = 
         labels += [metrics.contains(s.text, correct) for s in sentences]
         groups += [n] * len(sentences)
         baseline.append(hand)
+        texts += [s.text for s in sentences]
+        words = language.read_question(q["question"])
+        asked.append({"question": q["question"], "correct": correct, "type": choice_type(q["choices"]),
+                      "kind": words.kind, "vector": np.concatenate(
+                          [evidence.vectors[0], embedder.embed([words.phrase])[0]])})
     names = list(tables[0])
     return {"features": names,
             "x": np.vstack([np.column_stack([t[name] for name in names]) for t in tables]),
             "y": np.array(labels, dtype=np.int8), "groups": np.array(groups),
-            "baseline": np.concatenate(baseline)}
+            "baseline": np.concatenate(baseline), "texts": texts, "questions": asked}
+
+
+def choice_type(choices: list[str]) -> str:
+    """The entity type spaCy gives most of `choices`, each read alone ("" for a choice that
+    is no entity, or only partly one)."""
+    def one(choice: str) -> str:
+        whole = [label for start, end, label in language.names(choice)
+                 if end - start >= len(choice.strip()) / 2]
+        return whole[0] if whole else ""
+    kinds = [one(choice) for choice in choices]
+    return max(kinds, key=kinds.count)
 
 
 def top_hits(scores: np.ndarray, y: np.ndarray, groups: np.ndarray, top: int) -> float:
@@ -131,6 +157,74 @@ def choose_blend(data: dict, learned: np.ndarray) -> tuple[list[dict], dict]:
     return rows, chosen
 
 
+def fit_types(vectors: np.ndarray, labels: list[str], fitted: dict | None = None) -> AnswerTypes:
+    """A multinomial logistic regression from question vectors to answer types (with one type
+    only, that type, always)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(labels)) == 1:
+        return AnswerTypes((labels[0],), np.zeros((1, vectors.shape[1])), np.zeros(1), fitted or {})
+    model = LogisticRegression(C=3.0, max_iter=3000).fit(vectors, labels)
+    weights, intercept = model.coef_, model.intercept_
+    if len(model.classes_) == 2:  # one row, for the second type: as a softmax, the first is 0
+        weights, intercept = np.vstack([0 * weights, weights]), np.append(0.0, intercept)
+    return AnswerTypes(tuple(model.classes_.tolist()), weights, intercept, fitted or {})
+
+
+def out_of_fold_types(vectors: np.ndarray, labels: list[str]) -> list[dict[str, float]]:
+    """Each question's answer-type probabilities from a model fitted without its fold."""
+    from sklearn.model_selection import KFold
+
+    likely: list[dict[str, float]] = [{} for _ in labels]
+    folds = KFold(min(FOLDS, len(labels)), shuffle=True, random_state=0)
+    for fit_rows, test_rows in folds.split(vectors):
+        types = fit_types(vectors[fit_rows], [labels[i] for i in fit_rows])
+        for i in test_rows:
+            likely[i] = types.likely(*np.split(vectors[i], 2))
+    return likely
+
+
+def short_candidates(data: dict, scores: np.ndarray, margin: float) -> list[list[tuple]]:
+    """Per question, the entities (the sentence's place in the answer, best first; text; type;
+    used as an adjective) of the sentences its answer quotes."""
+    every = tuple(sorted({label for labels in language.ANSWER_TYPES.values() for label in labels}
+                         | set(language.pipeline().get_pipe("ner").labels)))
+    found = []
+    for g in np.unique(data["groups"]):
+        rows = np.nonzero(data["groups"] == g)[0]
+        mine = scores[rows]
+        chosen = [rows[i] for i in np.argsort(-mine)[:MOST] if mine[i] >= mine.max() - margin]
+        found.append([(k, data["texts"][i][start:end], every[rank % len(every)],
+                       rank >= len(every))
+                      for k, i in enumerate(chosen)
+                      for start, end, rank in language.answer_spans("", data["texts"][i], every)])
+    return found
+
+
+def choose_short_type(data: dict, candidates: list[list[tuple]],
+                      likely: list[dict[str, float]]) -> tuple[list[dict], dict]:
+    """`AnswerConfig.short_type`: the least type probability a short answer needs (where the
+    question word names no type: `short_types`), where right short answers less `WRONG_SHORT`
+    times the wrong ones are most."""
+    rows = []
+    for least in SHORT_TYPES:
+        right = wrong = 0
+        for question, found, p in zip(data["questions"], candidates, likely, strict=True):
+            asked = question["question"].lower()
+            types = short_types(question["kind"], p, least)
+            spans = [(k, adjectival, types.index(label), text)
+                     for k, text, label, adjectival in found
+                     if label in types and text.lower() not in asked]
+            if spans:  # the best sentence that holds one, its best entity, as the answerer picks
+                short = min(spans)[3]
+                hit = metrics.contains(short, question["correct"])
+                right, wrong = right + hit, wrong + (not hit)
+        rows.append({"least": least, "short_answers": right + wrong, "right": right,
+                     "precision": round(right / max(right + wrong, 1), 3),
+                     "gain": right - WRONG_SHORT * wrong})
+    return rows, max(rows, key=lambda r: r["gain"])
+
+
 def fit(features: list[str], x: np.ndarray, y: np.ndarray, c: float = 1.0,
         fitted: dict | None = None) -> SentenceScorer:
     from sklearn.linear_model import LogisticRegression
@@ -141,8 +235,9 @@ def fit(features: list[str], x: np.ndarray, y: np.ndarray, c: float = 1.0,
                           fitted or {})
 
 
-def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, progress: bool = True) -> dict:
-    """Gather, cross-validate, fit on all of train and write the weights."""
+def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, types_out: Path = TYPES,
+         progress: bool = True) -> dict:
+    """Gather, cross-validate, fit on all of train and write the weights and answer types."""
     started = time.perf_counter()
     embedder = Embedder.of(settings)
     train = train or train_sample()
@@ -172,6 +267,33 @@ def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, progress: 
           f"(AnswerConfig's defaults: {AnswerConfig().learned_weight}, "
           f"{AnswerConfig().learned_margin})")
     print(f"wrote {out}")
+    fitted["answer_types"] = answer_types(data, data["baseline"] + chosen["weight"] * learned,
+                                          chosen["margin"], types_out)
+    return fitted
+
+
+def answer_types(data: dict, scores: np.ndarray, margin: float, out: Path = TYPES) -> dict:
+    """Step 5: cross-validate the answer types, choose `short_type` on the answers that
+    `scores` and `margin` make, fit on all of train and write them."""
+    vectors = np.stack([q["vector"] for q in data["questions"]])
+    labels = [q["type"] for q in data["questions"]]
+    likely = out_of_fold_types(vectors, labels)
+    accuracy = float(np.mean([max(p, key=p.get) == label for p, label in zip(likely, labels,
+                                                                           strict=True)]))
+    rows, chosen = choose_short_type(data, short_candidates(data, scores, margin), likely)
+    fitted = {"questions": len(labels), "folds": FOLDS,
+              "types": {label: labels.count(label) for label in sorted(set(labels))},
+              "cross_validated_accuracy": round(accuracy, 3),
+              "most_common_type": round(max(map(labels.count, set(labels))) / len(labels), 3),
+              "short_type": rows, "chosen": chosen, "date": time.strftime("%Y-%m-%d")}
+    fit_types(vectors, labels, fitted).save(out)
+    print(f"\nanswer types: {accuracy:.3f} right out of fold (the most common type alone: "
+          f"{fitted['most_common_type']:.3f})")
+    print("| least type probability | short answers | right | precision |\n|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['least']} | {row['short_answers']} | {row['right']} | {row['precision']} |")
+    print(f"chosen: short_type={chosen['least']} (AnswerConfig's default: "
+          f"{AnswerConfig().short_type}); wrote {out}")
     return fitted
 
 

@@ -22,7 +22,7 @@ from newsdesk.citations import Citations, Sentence, passage_sentences
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import packaged as scorer_model
-from newsdesk.scorer import sentence_features
+from newsdesk.scorer import packaged_types, sentence_features, short_types
 from newsdesk.types import (
     Answer,
     AnswerEvent,
@@ -85,6 +85,9 @@ class AnswerConfig:
             scorer was fitted on questions with one answer); 0: the hand-set score alone.
         learned_margin: The margin when the learned scorer takes part (`newsdesk train` chose
             both on RealTimeQA train, so that answers are no longer than before).
+        short_type: The least probability of an entity type, as the learned answer types read
+            the question (`newsdesk.scorer.AnswerTypes`), for an entity of that type to be the
+            short answer (chosen on RealTimeQA train by `newsdesk train`).
     """
 
     max_sentences: int = 4
@@ -102,6 +105,7 @@ class AnswerConfig:
     shortlist_list: int = 24
     learned_weight: float = 0.1
     learned_margin: float = 0.24
+    short_type: float = 0.6
 
 
 class ExtractiveAnswerer(Answerer):
@@ -164,7 +168,20 @@ class ExtractiveAnswerer(Answerer):
         chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
         disputes = conflicts.find(question, chosen, every, config.redundancy,
                                   language.read_question(question).kind)
-        return _compose(question, chosen, terms, disputes)
+        types = () if several else self.answer_types(question, asked)
+        return _compose(question, chosen, terms, disputes, types)
+
+    def answer_types(self, question: str, asked: np.ndarray | None = None) -> tuple[str, ...]:
+        """The entity types a short answer to `question` may be (`scorer.short_types`), read
+        from its question word or, failing that, the vectors of the question (`asked[0]`, if
+        made) and of its question phrase ("Which company")."""
+        words, likely = language.read_question(question), {}
+        if words.kind not in language.ANSWER_TYPES:
+            texts = [words.phrase] if asked is not None else [question, words.phrase]
+            vectors = self.embedder.embed(texts)
+            likely = packaged_types().likely(asked[0] if asked is not None else vectors[0],
+                                             vectors[-1])
+        return short_types(words.kind, likely, self.config.short_type)
 
     def _shortlist(self, sentences: list[Sentence], terms: set[str], several: bool) -> list[Sentence]:
         """The sentences worth embedding, in reading order.
@@ -365,10 +382,12 @@ def _someone_else_speaks(sentence: str) -> bool:
 
 
 def _compose(question: str, chosen: list[Sentence], terms: set[str],
-             disputes: Sequence[list[tuple[Sentence, int, int]]] = ()) -> Answer:
+             disputes: Sequence[list[tuple[Sentence, int, int]]] = (),
+             types: Sequence[str] = ()) -> Answer:
     """Order the sentences by article and position, merge neighbours, and cite them; open with
-    the short answer held by the best sentence that holds one, if the question asks for one,
-    then with the values the sources disagree on (`conflicts.find`), each cited."""
+    the short answer held by the best sentence that holds an entity of one of `types` (the
+    likely answer types), then with the values the sources disagree on (`conflicts.find`), each
+    cited."""
     first_seen = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)
@@ -386,7 +405,8 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str],
         return ShortAnswer(sentence.text[start:end], n, sentence.start + start,
                            sentence.start + end)
 
-    found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms))), None)
+    found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms, types))),
+                 None)
     short = cited(found[0], *found[1]) if found else None
     disagreements = [Conflict(conflicts.kind_of(dispute), tuple(cited(*v) for v in dispute))
                      for dispute in disputes]
@@ -401,14 +421,16 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str],
                   sentences=[AnswerSentence(quote.text, [n]) for quote, n in numbered])
 
 
-def _short_span(question: str, sentence: Sentence, terms: set[str]) -> tuple[int, int] | None:
-    """The span of `sentence` that answers `question` in a few words: a named entity of the
-    type asked for that the question does not already name, of the best rank
+def _short_span(question: str, sentence: Sentence, terms: set[str],
+                types: Sequence[str]) -> tuple[int, int] | None:
+    """The span of `sentence` that answers `question` in a few words: a named entity of one of
+    `types` that the question does not already name, of the best rank
     (`language.answer_spans`), then the nearest to the question's words; None if there is
     none."""
+    if not types:
+        return None
     asked = question.lower()
-    spans = [span for span in language.answer_spans(language.read_question(question).kind,
-                                                     sentence.text)
+    spans = [span for span in language.answer_spans("", sentence.text, types)
              if sentence.text[span[0]:span[1]].lower() not in asked]
     if not spans:
         return None

@@ -14,6 +14,7 @@ against hashes of the official release (see there for where each was checked).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
@@ -62,12 +63,17 @@ class Words:
     "What are the reasons ..."; not "What is ...", "How many people ...", "Why did the talks ...").
     `kind`: `wh`, or "how much" when an adjective or adverb follows "how" ("How many ...",
     "How long ...", "How old ..."): the kind of answer asked for, as the sentence scorer reads it.
+    `phrase`: the question word and the words after it up to the first noun, if within four
+    words ("Which wildly popular show", "How many years", "Who" of "Who resigned?"); the question
+    if it has no question word. It says what is asked for, with little of the topic
+    (`scorer.AnswerTypes` reads it).
     """
 
     text: str
     wh: str
     plural: bool
     kind: str = ""
+    phrase: str = ""
 
 
 @cache
@@ -85,13 +91,17 @@ def warm_up() -> None:
 
 @lru_cache(maxsize=1024)
 def read_question(text: str) -> Words:
-    """The question word of a question, and whether it asks for several things."""
+    """The question word of a question, what it asks for, and whether it asks for several."""
     with _LOCK:
         doc = pipeline()(text, disable=["ner"])
     wh_at = next((t.i for t in doc if t.tag_ in ("WDT", "WP", "WP$", "WRB")), None)
-    wh = doc[wh_at].lemma_.lower() if wh_at is not None else ""
+    if wh_at is None:
+        return Words(text, "", False, "", text)
+    wh = doc[wh_at].lemma_.lower()
     degree = wh == "how" and wh_at + 1 < len(doc) and doc[wh_at + 1].tag_ in ("JJ", "RB")
-    return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh)
+    noun = next((t.i for t in doc[wh_at:wh_at + 5] if t.pos_ in ("NOUN", "PROPN")), wh_at)
+    return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh,
+                 doc[wh_at:noun + 1].text)
 
 
 @lru_cache(maxsize=8192)
@@ -110,6 +120,13 @@ def names(text: str) -> tuple[tuple[int, int, str], ...]:
     with _LOCK:
         doc = pipeline()(text, disable=["tagger", "attribute_ruler", "lemmatizer"])
     return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+
+
+def names_of(texts: list[str]) -> list[tuple[tuple[int, int, str], ...]]:
+    """`names` of each of `texts`, read as one batch (faster than one by one)."""
+    with _LOCK:
+        docs = list(pipeline().pipe(texts, disable=["tagger", "attribute_ruler", "lemmatizer"]))
+    return [tuple((e.start_char, e.end_char, e.label_) for e in doc.ents) for doc in docs]
 
 
 def references(text: str) -> list[Reference]:
@@ -138,13 +155,14 @@ def references(text: str) -> list[Reference]:
     return found
 
 
-def answer_spans(kind: str, text: str) -> list[tuple[int, int, int]]:
+def answer_spans(kind: str, text: str, types: Sequence[str] = ()) -> list[tuple[int, int, int]]:
     """Spans of `text` naming an entity of a type that answers a `kind` question
-    (`Words.kind`: "who", "where", "when", "how much"; none for other kinds), each with its
-    rank: the type's place in `ANSWER_TYPES`, and after every other an entity used as an
-    adjective ("a 30-day truce", "the Belarusian leader"), which rarely answers on its own;
-    not an amount, which stands before what it counts ("2.5 million customers")."""
-    types = ANSWER_TYPES.get(kind)
+    (`Words.kind`: "who", "where", "when", "how much"; none for other kinds), or of one of
+    `types` if given (the likeliest first), each with its rank: the type's place among them, and
+    after every other an entity used as an adjective ("a 30-day truce", "the Belarusian leader"),
+    which rarely answers on its own; not an amount, which stands before what it counts
+    ("2.5 million customers")."""
+    types = tuple(types) or ANSWER_TYPES.get(kind, ())
     if not types:
         return []
     with _LOCK:

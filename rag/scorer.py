@@ -22,9 +22,10 @@ import numpy as np
 
 from newsdesk.citations import Sentence
 from newsdesk.index.store import chunk_position
-from newsdesk.language import Words
+from newsdesk.language import ANSWER_TYPES, Words
 
 WEIGHTS = Path(__file__).resolve().with_name("sentence_scorer.json")
+TYPES = Path(__file__).resolve().with_name("answer_types.json")
 _WORD = re.compile(r"[\w’']+")
 _QUOTE = re.compile(r"[\"“”]")
 
@@ -67,6 +68,54 @@ class SentenceScorer:
 def packaged() -> SentenceScorer:
     """The scorer shipped with newsdesk."""
     return SentenceScorer.load()
+
+
+@dataclass(frozen=True)
+class AnswerTypes:
+    """What kind of named entity answers a question, read from the vectors of the question and
+    of its question phrase (`Words.phrase`: "Which company"), side by side: a multinomial
+    logistic regression over the entity types of spaCy's English model (OntoNotes: PERSON, GPE,
+    DATE, ...) and "" (an answer that is no named entity: "a new charging standard"), fitted by
+    `newsdesk train` on the types of RealTimeQA train's answer choices."""
+
+    labels: tuple[str, ...]
+    weights: np.ndarray  # one row per label
+    intercept: np.ndarray
+    fitted: dict
+
+    @classmethod
+    def load(cls, path: Path = TYPES) -> AnswerTypes:
+        data = json.loads(path.read_text())
+        return cls(tuple(data["labels"]), np.asarray(data["weights"]), np.asarray(data["intercept"]),
+                   data["fitted"])
+
+    def save(self, path: Path = TYPES) -> None:
+        path.write_text(json.dumps({
+            "labels": list(self.labels), "weights": [_rounded(row, 4) for row in self.weights],
+            "intercept": _rounded(self.intercept), "fitted": self.fitted}) + "\n")
+
+    def likely(self, question: np.ndarray, phrase: np.ndarray) -> dict[str, float]:
+        """The probability of each entity type ("": none) being the answer's, from the vectors
+        of the question and of its question phrase."""
+        logits = self.weights @ np.concatenate([question, phrase]) + self.intercept
+        odds = np.exp(logits - logits.max())
+        return dict(zip(self.labels, (odds / odds.sum()).tolist(), strict=True))
+
+
+@cache
+def packaged_types() -> AnswerTypes:
+    """The answer types shipped with newsdesk."""
+    return AnswerTypes.load()
+
+
+def short_types(kind: str, likely: dict[str, float], least: float) -> tuple[str, ...]:
+    """The entity types a short answer may be, the likeliest first: those the question word
+    names (`language.ANSWER_TYPES`: "who", "where", "when", "how much"), else those that
+    `likely` (`AnswerTypes.likely`) gives at least `least` ("Which company ...": ORG)."""
+    if kind in ANSWER_TYPES:
+        return ANSWER_TYPES[kind]
+    return tuple(sorted((label for label, p in likely.items() if label and p >= least),
+                        key=lambda label: -likely[label]))
 
 
 def sentence_features(question: Words, asked: set[str], sentences: Sequence[Sentence],
@@ -125,5 +174,5 @@ def _neighbours(sentences: Sequence[Sentence], meaning: np.ndarray) -> np.ndarra
     return best
 
 
-def _rounded(values: np.ndarray) -> list[float]:
-    return [round(float(v), 6) for v in values]
+def _rounded(values: np.ndarray, digits: int = 6) -> list[float]:
+    return [round(float(v), digits) for v in values]

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk.cli import main
@@ -10,7 +11,7 @@ from newsdesk.evals import realtimeqa, rgb, seeds, train
 from newsdesk.evals.report import compare, table
 from newsdesk.evals.systems import DEFAULT, SYSTEMS
 from newsdesk.index.settings import Settings
-from newsdesk.scorer import SentenceScorer, packaged
+from newsdesk.scorer import AnswerTypes, SentenceScorer, packaged
 from newsdesk.types import Answer, Citation
 
 FIRST = "000_99e8b240e118b51d"
@@ -110,12 +111,17 @@ def test_realtimeqa_runner_scores_retrieval_and_answers(tiny_realtimeqa, tmp_pat
 def test_train_fits_and_writes_a_scorer_the_answerer_reads(tiny_realtimeqa, tmp_path, monkeypatch,
                                                            capsys):
     monkeypatch.chdir(tmp_path)
-    out = tmp_path / "scorer.json"
-    fitted = train.main(tiny_realtimeqa, Settings.load(), out, progress=False)
+    out, types_out = tmp_path / "scorer.json", tmp_path / "types.json"
+    fitted = train.main(tiny_realtimeqa, Settings.load(), out, types_out, progress=False)
     scorer = SentenceScorer.load(out)
-    assert fitted["questions"] == 2 and scorer.fitted == fitted
+    assert fitted["questions"] == 2 and scorer.fitted == {
+        k: v for k, v in fitted.items() if k != "answer_types"}
     assert set(scorer.features) == set(packaged().features)
-    assert "| learned |" in capsys.readouterr().out
+    types = AnswerTypes.load(types_out)
+    assert types.fitted == fitted["answer_types"] and types.fitted["questions"] == 2
+    assert sum(types.likely(np.ones(384), np.zeros(384)).values()) == pytest.approx(1.0)
+    printed = capsys.readouterr().out
+    assert "| learned |" in printed and "| least type probability |" in printed
 
 
 def test_within_budget_cuts_at_word_pieces(embedder):

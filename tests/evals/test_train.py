@@ -2,6 +2,7 @@
 small made-up tables)."""
 
 import numpy as np
+import pytest
 
 from newsdesk.evals import train
 
@@ -44,3 +45,36 @@ def test_the_blend_is_chosen_at_no_greater_length_and_only_for_a_gain_beyond_the
     # with nothing to learn (a constant feature), the hand-set score stays alone
     flat = table(baseline, y, groups, noise=0.0)
     assert train.choose_blend(flat, train.out_of_fold(flat))[1]["weight"] == 0.0
+
+
+def test_answer_types_read_the_type_of_a_question_from_its_vectors():
+    # three made-up question vectors per type, each with a direction of its own
+    rng = np.random.default_rng(0)
+    labels = ["GPE", "PERSON", ""] * 3
+    vectors = np.array([np.eye(4)[i % 3] + 0.05 * rng.standard_normal(4) for i in range(9)])
+
+    def likeliest(types):
+        likely = types.likely(*np.split(vectors[0], 2))
+        assert sum(likely.values()) == pytest.approx(1.0)
+        return max(likely, key=likely.get)
+
+    assert likeliest(train.fit_types(vectors, labels)) == "GPE"
+    assert likeliest(train.fit_types(vectors[[0, 3, 2, 5]], ["GPE", "GPE", "", ""])) == "GPE"
+    assert likeliest(train.fit_types(vectors[:2], ["GPE", "GPE"])) == "GPE"
+
+
+def test_the_short_type_threshold_weighs_right_short_answers_against_wrong_ones():
+    def question(kind, correct, p):
+        return {"question": "Which city?", "kind": kind, "correct": correct, "p": p}
+    # a sure city answered right, an unsure one answered wrong, and a who question (rule types)
+    asked = [question("which", "Lyon", {"GPE": 0.9, "": 0.1}),
+             question("which", "Oslo", {"GPE": 0.4, "": 0.6}),
+             question("who", "Ada Lovelace", {"": 1.0})]
+    candidates = [[(0, "Lyon", "GPE", False)], [(0, "Bergen", "GPE", False)],
+                  [(0, "Ada Lovelace", "PERSON", False)]]
+    rows, chosen = train.choose_short_type({"questions": asked}, candidates,
+                                           [q["p"] for q in asked])
+    by = {row["least"]: row for row in rows}
+    assert (by[0.3]["short_answers"], by[0.3]["right"]) == (3, 2)
+    assert (by[0.5]["short_answers"], by[0.5]["right"]) == (2, 2)
+    assert chosen["least"] == 0.5

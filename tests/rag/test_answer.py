@@ -207,3 +207,30 @@ def test_sources_that_agree_raise_no_conflict(disputed, assistant):
     answer = disputed[0].ask("When did the central bank hold its rates?")
     assert not answer.refused and answer.conflicts == []
     assert assistant.ask("What conditions did Putin set?").conflicts == []
+
+
+@pytest.fixture(scope="module")
+def briefs(tmp_path_factory, embedder):
+    """Three short news items from outside the seeds."""
+    return _index(tmp_path_factory.mktemp("briefs"), embedder, {
+        "port": "Shipping through the canal resumed on Tuesday. Egypt lifted its two-week ban on "
+                "container vessels after the storm, the port authority said.",
+        "games": "The 2034 Winter Games will be held in Salt Lake City, the committee announced, "
+                 "after a vote in Paris on Wednesday.",
+        "bank": "Inflation slowed to 2.4% in March, the statistics office said, easing pressure "
+                "on the central bank."})
+
+
+@pytest.mark.parametrize(("question", "short"), [
+    ("Which country lifted a ban on container vessels?", "Egypt"),
+    ("Which city will host the 2034 Winter Games?", "Salt Lake City"),
+])
+def test_a_which_question_opens_with_an_entity_of_the_type_it_asks_for(briefs, question, short):
+    answer = briefs.ask(question)
+    assert answer.short_answer is not None and answer.short_answer.text == short
+    assert answer.text.startswith(f"{short} [{answer.short_answer.n}].")
+
+
+def test_a_which_question_of_no_entity_type_gets_no_short_answer(briefs):
+    answer = briefs.ask("Which economic measure slowed in March?")
+    assert not answer.refused and answer.short_answer is None

@@ -52,6 +52,18 @@ def test_a_question_asks_for_several_things_when_its_question_word_heads_a_plura
     assert asks_for_several(question) is several
 
 
+@pytest.mark.parametrize(("question", "phrase"), [
+    ("Which wildly popular show was renewed for a new season?", "Which wildly popular show"),
+    ("After the vote, which party won?", "which party"),
+    ("How many years did the trial last?", "How many years"),
+    ("Who resigned?", "Who"),
+    ("What is the name of the new vaccine?", "What is the name"),
+    ("Tell me about the floods.", "Tell me about the floods."),
+])
+def test_the_question_phrase_is_the_question_word_up_to_its_noun(question, phrase):
+    assert language.read_question(question).phrase == phrase
+
+
 def test_the_question_word_is_found_wherever_it_stands():
     assert language.read_question("After the vote, which party won?").wh == "which"
     assert language.read_question("Tell me about the floods.").wh == ""

@@ -7,7 +7,14 @@ import pytest
 from newsdesk import language
 from newsdesk.citations import Sentence
 from newsdesk.index.store import chunk_id
-from newsdesk.scorer import SentenceScorer, packaged, sentence_features
+from newsdesk.scorer import (
+    AnswerTypes,
+    SentenceScorer,
+    packaged,
+    packaged_types,
+    sentence_features,
+    short_types,
+)
 from newsdesk.types import Passage
 
 TEXT = ("The ferry left Dover at noon. It sank near Calais, officials said. "
@@ -61,3 +68,35 @@ def test_the_packaged_weights_read_every_feature_and_were_cross_validated(tmp_pa
     scorer.save(tmp_path / "weights.json")
     again = SentenceScorer.load(tmp_path / "weights.json")
     assert np.allclose(again.score(table), scorer.score(table), atol=1e-4)
+
+
+def test_answer_types_are_probabilities_and_survive_a_round_trip(tmp_path):
+    types = AnswerTypes(("", "GPE", "ORG"), np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 1.0]]),
+                        np.zeros(3), {"questions": 3})
+    likely = types.likely(np.array([1.0]), np.array([0.0]))
+    assert sum(likely.values()) == pytest.approx(1.0) and max(likely, key=likely.get) == "GPE"
+    types.save(tmp_path / "types.json")
+    again = AnswerTypes.load(tmp_path / "types.json")
+    assert again.labels == types.labels
+    assert again.likely(np.array([1.0]), np.array([0.0])) == pytest.approx(likely)
+
+
+def test_a_question_word_names_the_short_answer_types_before_the_learned_ones():
+    likely = {"ORG": 0.7, "GPE": 0.2, "": 0.1}
+    assert short_types("who", likely, 0.6) == ("PERSON", "ORG", "NORP")
+    assert short_types("which", likely, 0.6) == ("ORG",)
+    assert short_types("which", likely, 0.1) == ("ORG", "GPE")  # never "": no entity
+    assert short_types("what", {"": 0.9, "DATE": 0.1}, 0.6) == ()
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Which company agreed to buy the chipmaker for $35 billion?", "ORG"),
+    ("Which country will host the next climate summit?", "GPE"),
+    ("Which actress won the award for best performance?", "PERSON"),
+    ("What percentage of voters backed the referendum?", "PERCENT"),
+])
+def test_the_packaged_answer_types_read_the_type_from_the_question(embedder, question, expected):
+    types = packaged_types()
+    likely = types.likely(*embedder.embed([question, language.read_question(question).phrase]))
+    assert max(likely, key=likely.get) == expected
+    assert types.fitted["cross_validated_accuracy"] > types.fitted["most_common_type"]
