@@ -1,16 +1,18 @@
 """Sources that disagree: two articles that say the same thing with different values.
 
 This is newsdesk's own idea, written by hand over spaCy's reading of the sentences. A sentence
-chosen for the answer and a sentence of another article that says nearly the same (the cosine
-of their stored vectors at least `similar`, the cosine at which the answerer takes a sentence for
-a repeat) are aligned word by word (difflib). If most of their words agree (`AGREE` of the
-shorter one's), then where they differ, each side's named entities of one kind (a person or
-organisation, a place, a time, an amount: `language.KIND_OF`) that the question does not name
-are the values they disagree on. Two sentences that differ in entities of more than one kind
-are about different things, not in conflict. A time is in dispute only when it is named by
+chosen for the answer and each sentence of another article are aligned word by word (difflib).
+If most of their words agree (`AGREE` of the longer one's, in the same order), then where they
+differ, each side's named entities of one kind (a person or organisation, a place, a time, an
+amount: `language.KIND_OF`), of a type the answer may be if those are known, that the question
+does not name, are the values they disagree on. Two sentences that differ in entities of more
+than one kind (of any type, named by the question or not) are about different things, not in
+conflict. A time is in dispute only when it is named by
 number ("Aug. 9", "2017"): "Friday" or "this week" depends on the day each article was written.
 The thresholds are set by hand: no training set here labels conflicts (RGB's counterfactual
-passages, where they are measured, are not tuned on).
+passages, where they are measured, are not tuned on). The words decide, not the stored vectors:
+those are pooled over each sentence's chunk, so the same sentence in two articles can sit far
+apart (cosine 0.66 for two that differ only in the name).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from difflib import SequenceMatcher
 from newsdesk import language
 from newsdesk.citations import Sentence
 
-# The share of the shorter sentence's words the two must share to state the same thing.
+# The share of the longer sentence's words the two must share to state the same thing.
 AGREE = 0.6
 # Entities of one kind this close (", " between "Tampa" and "Florida") are one value.
 _JOIN = 2
@@ -30,28 +32,25 @@ _WORD = re.compile(r"\w+")
 _EDGE = " ,;:!?()[]\"'“”‘’-–—…"  # not a value's first or last character ("U.S." keeps its dot)
 
 
-def find(question: str, chosen: Sequence[Sentence], others: Sequence[Sentence], similar: float,
-         kind: str = "") -> list[list[tuple[Sentence, int, int]]]:
+def find(question: str, chosen: Sequence[Sentence], others: Sequence[Sentence],
+         types: Sequence[str] = ()) -> list[list[tuple[Sentence, int, int]]]:
     """Each conflict as its values: (sentence, start, end) of each distinct value, in the
     sentence's own offsets; the chosen sentence's value first.
 
     Args:
         question: The question (a value it names is not in dispute).
         chosen: The sentences the answer quotes.
-        others: Every sentence of the passages (with their stored vectors).
-        similar: The cosine at least which two sentences say the same thing.
-        kind: The kind of answer asked for (`Words.kind`); when it names entity types
-            (`language.ANSWER_TYPES`), only values of those types are compared.
+        others: Every sentence of the passages.
+        types: The entity types the answer may be (`ExtractiveAnswerer.answer_types`); if any,
+            only values of those types are compared.
     """
     asked = question.lower()
     conflicts: list[list[tuple[Sentence, int, int]]] = []
     for mine in chosen:
         for theirs in others:
-            if (theirs.passage.doc_id == mine.passage.doc_id or theirs.text == mine.text
-                    or mine.vector is None or theirs.vector is None
-                    or float(mine.vector @ theirs.vector) < similar):
+            if theirs.passage.doc_id == mine.passage.doc_id or theirs.text == mine.text:
                 continue
-            values = differing_values(mine.text, theirs.text, asked, kind)
+            values = differing_values(mine.text, theirs.text, asked, types)
             if not values:
                 continue
             (a_start, a_end), (b_start, b_end) = values
@@ -80,7 +79,7 @@ def _texts(values: list[tuple[Sentence, int, int]]) -> set[str]:
     return {s.text[a:b].lower() for s, a, b in values}
 
 
-def differing_values(a: str, b: str, asked: str = "", kind: str = ""
+def differing_values(a: str, b: str, asked: str = "", types: Sequence[str] = ()
                      ) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The spans of `a` and of `b` that give different values of one kind where the two
     sentences otherwise agree, or None (no such values, or values of several kinds differ)."""
@@ -89,13 +88,15 @@ def differing_values(a: str, b: str, asked: str = "", kind: str = ""
     left, right = language.analyse(a), language.analyse(b)
     matcher = SequenceMatcher(None, [w[2] for w in left.words], [w[2] for w in right.words],
                               autojunk=False)
-    wanted = set(language.ANSWER_TYPES.get(kind, ()))
+    wanted = set(types)
     pairs, differ = [], set()
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
-        differ |= {*_entities_in(left, i1, i2, a, asked, wanted, numbered=False),
-                   *_entities_in(right, j1, j2, b, asked, wanted, numbered=False)}
+        # Every kind that differs, of any type, the question's own values too: two sentences
+        # that differ in the year it asks about are about two different years.
+        differ |= {*_entities_in(left, i1, i2, a, "", set(), numbered=False),
+                   *_entities_in(right, j1, j2, b, "", set(), numbered=False)}
         ours = _entities_in(left, i1, i2, a, asked, wanted)
         theirs = _entities_in(right, j1, j2, b, asked, wanted)
         # The tagger misses an entity now and then ("Facebook" opening a sentence): proper
@@ -117,10 +118,10 @@ def differing_values(a: str, b: str, asked: str = "", kind: str = ""
 
 
 def _agree(a: str, b: str) -> bool:
-    """Whether most words of the shorter sentence stand in the other, in the same order."""
+    """Whether most words of each sentence stand in the other, in the same order."""
     ours, theirs = _WORD.findall(a.lower()), _WORD.findall(b.lower())
     blocks = SequenceMatcher(None, ours, theirs, autojunk=False).get_matching_blocks()
-    return sum(block.size for block in blocks) >= AGREE * min(len(ours), len(theirs))
+    return sum(block.size for block in blocks) >= AGREE * max(len(ours), len(theirs))
 
 
 def _entities_in(analysis: language.Analysis, first: int, last: int, text: str, asked: str,

@@ -166,9 +166,8 @@ class ExtractiveAnswerer(Answerer):
             scores = scores + config.learned_weight * scorer.score(
                 question_features(question, every, asked, scorer.kinds, context))
         chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
-        disputes = conflicts.find(question, chosen, every, config.redundancy,
-                                  language.read_question(question).kind)
         types = () if several else self.answer_types(question, asked)
+        disputes = conflicts.find(question, chosen, every, types)
         return _compose(question, chosen, terms, disputes, types)
 
     def answer_types(self, question: str, asked: np.ndarray | None = None) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from newsdesk import conflicts
+from newsdesk import conflicts, language
 from newsdesk.citations import Sentence
 from newsdesk.types import Passage
 
@@ -33,6 +33,14 @@ def test_the_same_statement_with_another_value_is_a_conflict(ours, theirs, value
      "The company said revenue rose 5% in the quarter, analysts noted.", "", ""),
     # two values of different kinds differ: two different events, not one in dispute
     ("The storm hit Florida on Monday.", "The storm hit Georgia on Tuesday.", "", ""),
+    # a short sentence whose words stand in a long one that says more: not the same statement
+    ("Democrats in Congress pushed a bill on court ethics.",
+     "Judges of both camps faced ethics revelations that spurred Republicans in Congress to push "
+     "a bill on court ethics, like the rules that lower courts follow.", "", ""),
+    # the year the question asks about differs too: two different years, not one in dispute
+    ("The prize for 2021 went to the novelist Ana Ruiz, the jury said on Thursday.",
+     "The prize for 2019 went to the novelist Tomas Berg, the jury said on Thursday.",
+     "who won the prize for 2021?", "who"),
     # the value differs only where the question names it
     ("Paris hosted the final in 2024.", "Lyon hosted the final in 2024.",
      "did paris or lyon host the final?", ""),
@@ -47,7 +55,7 @@ def test_the_same_statement_with_another_value_is_a_conflict(ours, theirs, value
      "Organisers in Lyon say their new arena could host a final some day.", "", ""),
 ])
 def test_sentences_that_do_not_dispute_a_value_are_no_conflict(ours, theirs, asked, kind):
-    assert conflicts.differing_values(ours, theirs, asked, kind) is None
+    assert conflicts.differing_values(ours, theirs, asked, language.ANSWER_TYPES.get(kind, ())) is None
 
 
 def _sentence(doc_id: str, text: str, vector) -> Sentence:
@@ -55,12 +63,16 @@ def _sentence(doc_id: str, text: str, vector) -> Sentence:
     return Sentence(passage, 0, len(text), text, np.asarray(vector, dtype=float))
 
 
-def test_find_compares_only_near_paraphrases_of_other_articles():
+def test_find_compares_only_the_same_statement_in_other_articles():
     ours = _sentence("a", "The bridge reopened in Lisbon on Friday after repairs.", [1, 0])
     twin = _sentence("b", "The bridge reopened in Porto on Friday after repairs.", [1, 0])
-    far = _sentence("c", "The bridge reopened in Braga on Friday after repairs.", [0, 1])
+    # the same words in another context: its stored vector, pooled over its chunk, is far off
+    elsewhere = _sentence("c", "The bridge reopened in Madrid on Friday after repairs.", [0, 1])
+    other = _sentence("d", "Repairs to the tunnel near Faro will take a year.", [1, 0])
     same_article = _sentence("a", "The bridge reopened in Faro on Friday after repairs.", [1, 0])
-    found = conflicts.find("Where did the bridge reopen?", [ours], [ours, twin, far, same_article],
-                           similar=0.8, kind="where")
-    assert [[s.text[a:b] for s, a, b in values] for values in found] == [["Lisbon", "Porto"]]
+    found = conflicts.find("Where did the bridge reopen?", [ours],
+                           [ours, twin, elsewhere, other, same_article],
+                           language.ANSWER_TYPES["where"])
+    assert [[s.text[a:b] for s, a, b in values] for values in found] == [["Lisbon", "Porto",
+                                                                          "Madrid"]]
     assert conflicts.kind_of(found[0]) == "where"
