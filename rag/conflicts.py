@@ -7,8 +7,8 @@ differ, each side's named entities of one kind (a person or organisation, a plac
 amount: `language.KIND_OF`), of a type the answer may be if those are known, that the question
 does not name, are the values they disagree on. Two sentences that differ in entities of more
 than one kind (of any type, named by the question or not) are about different things, not in
-conflict. A time is in dispute only when it is named by
-number ("Aug. 9", "2017"): "Friday" or "this week" depends on the day each article was written.
+conflict. A time is in dispute only when it is named by number ("Aug. 9", "2017"): "Friday" or
+"this week" depends on the day each article was written.
 The thresholds are set by hand: no training set here labels conflicts (RGB's counterfactual
 passages, where they are measured, are not tuned on). The words decide, not the stored vectors:
 those are pooled over each sentence's chunk, so the same sentence in two articles can sit far

@@ -122,13 +122,6 @@ def names(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
 
 
-def names_of(texts: list[str]) -> list[tuple[tuple[int, int, str], ...]]:
-    """`names` of each of `texts`, read as one batch (faster than one by one)."""
-    with _LOCK:
-        docs = list(pipeline().pipe(texts, disable=["tagger", "attribute_ruler", "lemmatizer"]))
-    return [tuple((e.start_char, e.end_char, e.label_) for e in doc.ents) for doc in docs]
-
-
 def references(text: str) -> list[Reference]:
     """The words of `text` that point back to something named earlier, as spaCy's morphology
     marks them: third-person personal pronouns (PronType=Prs, Person=3) and demonstratives
