@@ -44,6 +44,8 @@ SYSTEMS = {
                       retrieval=RetrievalConfig(fusion="rrf", candidates=40, length_prior=0.0)),
     "hand-set": System("sentences picked by the hand-set score alone (before 2026-11-28)",
                        answering=AnswerConfig(learned_weight=0.0)),
+    "hand-set-refusals": System("refusal thresholds set by hand (before 2026-12-06)",
+                                answering=AnswerConfig(min_score=0.42)),
     "dense": System("dense only", retrieval=RetrievalConfig(lexical=False)),
     "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
     "bm25-0.5": System("BM25 weight 0.5", retrieval=RetrievalConfig(lexical_weight=0.5)),

@@ -16,12 +16,21 @@
    regression reads that type from the vectors of the question and of its question phrase.
    Its out-of-fold probabilities choose `AnswerConfig.short_type` (`choose_short_type`), on
    the answers of step 3; fitted on all of train, it is written beside the sentence scorer.
+6. The refusal thresholds of `AnswerConfig` (`min_score`, `min_coverage`): every train
+   question as asked, and each whose passages hold its correct choice twice more, to be
+   refused: of the index without the articles that hold the choice (a near miss), and without
+   its whole story (off the story), the question's words that only the articles taken out use
+   counted as unknown. Of the thresholds that refuse at most `MOST_REFUSED` of the questions as
+   asked, the ones that refuse most of the others are chosen (`choose_refusals`); they are
+   printed, for `AnswerConfig`'s defaults.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +44,7 @@ from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
 from newsdesk.evals.tune import train_sample
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, question_features
 from newsdesk.index.embed import Embedder
+from newsdesk.index.lexical import tokenize
 from newsdesk.index.settings import Settings
 from newsdesk.scorer import TYPES, WEIGHTS, AnswerTypes, SentenceScorer, short_types
 
@@ -48,6 +58,13 @@ SHORT_TYPES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 # What a wrong short answer costs beside what a right one gains: less than one, as the cited
 # sentences below it show the reader what it stands on.
 WRONG_SHORT = 0.5
+# Step 6: the most questions a refusal setting may refuse as asked (the issue's cap for
+# RealTimeQA), and the settings tried.
+MOST_REFUSED = 0.08
+MIN_SCORES = tuple(round(0.3 + 0.02 * i, 2) for i in range(21))
+MIN_COVERAGE = (0.4, 0.5, 0.6, 0.7, 0.8)
+UNANSWERABLE = ("near_miss", "off_story")  # step 6's two kinds of question to refuse
+KINDS_OF_CASE = ("asked", "answerable", *UNANSWERABLE)
 
 
 def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = True) -> dict:
@@ -269,6 +286,7 @@ def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, types_out:
     print(f"wrote {out}")
     fitted["answer_types"] = answer_types(data, data["baseline"] + chosen["weight"] * learned,
                                           chosen["margin"], types_out)
+    fitted["refusals"] = refusals(refusal_cases(train, settings, embedder, progress))
     return fitted
 
 
@@ -295,6 +313,99 @@ def answer_types(data: dict, scores: np.ndarray, margin: float, out: Path = TYPE
     print(f"chosen: short_type={chosen['least']} (AnswerConfig's default: "
           f"{AnswerConfig().short_type}); wrote {out}")
     return fitted
+
+
+def refusals(cases: list[dict]) -> dict:
+    """Step 6: choose the refusal thresholds on `cases` and print them beside today's."""
+    if not any("near_miss" in case for case in cases):
+        print("\nrefusals: no question's passages hold its answer; thresholds not chosen")
+        return {}
+    rows, chosen = choose_refusals(cases)
+    today = AnswerConfig()
+    current = next(r for r in rows if (r["min_score"], r["on_topic"], r["min_coverage"]) ==
+                   (today.min_score, today.on_topic, today.min_coverage))
+    answerable = sum("near_miss" in case for case in cases)
+    print(f"\nrefusals: {len(cases)} questions as asked, {answerable} of them answerable (their "
+          "passages hold the answer), each of those also asked without the articles that hold "
+          "it (a near miss) and without its story (off the story)")
+    print("| thresholds | min_score | on_topic | min_coverage | refused as asked | answerable "
+          "refused | near misses refused | off the story refused |\n|---|---|---|---|---|---|---|---|")
+    for name, row in (("AnswerConfig's defaults", current), ("chosen", chosen)):
+        print(f"| {name} | {row['min_score']} | {row['on_topic']} | {row['min_coverage']} "
+              f"| {row['asked']:.3f} | {row['answerable']:.3f} | {row['near_miss']:.3f} "
+              f"| {row['off_story']:.3f} |")
+    return {"questions": len(cases), "answerable": answerable, "most_refused": MOST_REFUSED,
+            "chosen": chosen, "defaults": current}
+
+
+def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
+                  progress: bool = True) -> list[dict]:
+    """Step 6's cases: `AnswerConfig.refuses`' grounds (`ExtractiveAnswerer.refusal_grounds`)
+    of each train question as asked ("asked"); and of each whose passages hold the correct
+    choice, the same again ("answerable") and of the index without the articles that hold the
+    choice ("near_miss") or without its story too, the articles RealTimeQA gives as its evidence
+    ("off_story"); the question's words that only the articles taken out use count as unknown."""
+    indexed = open_index(data.resolve().name, [data / "corpus.jsonl"], DEFAULT, embedder, settings,
+                         progress)
+    assistant = open_assistant(indexed, DEFAULT, embedder)
+    answerer = assistant.answerers["extractive"]
+    assert isinstance(answerer, ExtractiveAnswerer)
+    articles = [json.loads(line) for line in (data / "corpus.jsonl").read_text().splitlines()
+                if line.strip()]
+    texts = {a["doc_id"]: metrics.normalize(a["text"]) for a in articles}
+    stems = {a["doc_id"]: set(words) for a, words in
+             zip(articles, tokenize([a["text"] for a in articles], return_ids=False), strict=True)}
+    cases = []
+    for q in tqdm(load_questions(data), desc="refusals", disable=not progress):
+        correct = q["choices"][q["answer_index"]]
+        evidence = assistant.evidence(q["question"])
+        case = {"asked": answerer.refusal_grounds(q["question"], list(evidence.passages),
+                                                  evidence.vectors)}
+        cases.append(case)
+        if not any(metrics.contains(p.text, correct) for p in evidence.passages):
+            continue
+        needle = re.compile(rf"(?<!\w){re.escape(metrics.normalize(correct))}(?!\w)")
+        holders = {doc for doc, text in texts.items() if needle.search(text)}
+        story = holders | set(q.get("gold_doc_ids", ())) | set(q.get("relevant_doc_ids", ()))
+        case["answerable"] = case["asked"]
+        for kind, gone in (("near_miss", holders), ("off_story", story)):
+            others = [doc for doc in texts if doc not in gone]
+            missed = assistant.evidence(q["question"], sources=others)
+
+            def unknown(words: set[str], others: list[str] = others) -> set[str]:
+                found = {w: tokenize([w], return_ids=False)[0] for w in words}
+                return answerer.unknown_words(words) | {
+                    w for w, kept in found.items()
+                    if kept and not any(kept[0] in stems[doc] for doc in others)}
+            case[kind] = answerer.refusal_grounds(q["question"], list(missed.passages),
+                                                  missed.vectors, unknown)
+    return cases
+
+
+def choose_refusals(cases: list[dict]) -> tuple[list[dict], dict]:
+    """`min_score` and `min_coverage`: the ones that refuse most unanswerable questions (near
+    misses and off the story, alike) while refusing at most `MOST_REFUSED` of the questions as
+    asked (ties: fewest of those); each setting's share refused of each kind of case.
+
+    `on_topic` is held: it is the bar for a question whose words the articles never use
+    ("What did China say ...?" of articles that never mention China), and train's questions
+    rarely are one (its near misses keep their words in other articles of the story)."""
+    def refused(setting: AnswerConfig, key: str) -> float:
+        return round(float(np.mean([grounds is None or setting.refuses(
+            grounds[0], grounds[2], grounds[3], lambda g=grounds: g[1])
+            for grounds in (case[key] for case in cases if key in case)])), 3)
+    rows = []
+    for min_score in MIN_SCORES:
+        for min_coverage in MIN_COVERAGE:
+            setting = replace(AnswerConfig(), min_score=min_score, min_coverage=min_coverage)
+            row = {"min_score": min_score, "on_topic": setting.on_topic,
+                   "min_coverage": min_coverage,
+                   **{key: refused(setting, key) for key in KINDS_OF_CASE}}
+            row["unanswerable"] = round(float(np.mean([row[k] for k in UNANSWERABLE])), 3)
+            rows.append(row)
+    allowed = [r for r in rows if r["asked"] <= MOST_REFUSED]
+    chosen = max(allowed, key=lambda r: (r["unanswerable"], -r["asked"]))
+    return rows, chosen
 
 
 if __name__ == "__main__":

@@ -115,13 +115,17 @@ def test_train_fits_and_writes_a_scorer_the_answerer_reads(tiny_realtimeqa, tmp_
     fitted = train.main(tiny_realtimeqa, Settings.load(), out, types_out, progress=False)
     scorer = SentenceScorer.load(out)
     assert fitted["questions"] == 2 and scorer.fitted == {
-        k: v for k, v in fitted.items() if k != "answer_types"}
+        k: v for k, v in fitted.items() if k not in ("answer_types", "refusals")}
     assert set(scorer.features) == set(packaged().features)
     types = AnswerTypes.load(types_out)
     assert types.fitted == fitted["answer_types"] and types.fitted["questions"] == 2
     assert sum(types.likely(np.ones(384), np.zeros(384)).values()) == pytest.approx(1.0)
+    # both questions asked as they are, and without the article that answers or its story
+    assert fitted["refusals"]["questions"] == fitted["refusals"]["answerable"] == 2
+    assert fitted["refusals"]["chosen"]["asked"] <= train.MOST_REFUSED
     printed = capsys.readouterr().out
     assert "| learned |" in printed and "| least type probability |" in printed
+    assert "| chosen |" in printed
 
 
 def test_within_budget_cuts_at_word_pieces(embedder):

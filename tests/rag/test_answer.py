@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk import Assistant, Evidence
+from newsdesk import AnswerConfig, Assistant, Evidence
+from newsdesk.extractive import question_terms
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +235,29 @@ def test_a_which_question_opens_with_an_entity_of_the_type_it_asks_for(briefs, q
 def test_a_which_question_of_no_entity_type_gets_no_short_answer(briefs):
     answer = briefs.ask("Which economic measure slowed in March?")
     assert not answer.refused and answer.short_answer is None
+
+
+@pytest.mark.parametrize(("best", "exact", "coverage", "unknown", "refused"), [
+    (0.9, 0.9, 1.0, False, False),   # on topic, every word in the articles
+    (0.3, 0.3, 1.0, False, True),    # nothing close enough
+    (0.6, 0.6, 1.0, True, True),     # a word the articles never use, and not clearly on topic
+    (0.6, 0.6, 0.2, False, True),    # most of the question's words missing from the passages
+    (0.95, 0.95, 0.2, True, False),  # clearly on topic all the same
+    (0.45, 0.2, 1.0, False, True),   # a close call, settled by the sentences encoded alone
+    (0.45, 0.7, 1.0, False, False),
+])
+def test_refusal_thresholds(best, exact, coverage, unknown, refused):
+    config = AnswerConfig(min_score=0.42, on_topic=0.7, min_coverage=0.5, recheck=0.1)
+    assert config.refuses(best, coverage, unknown, lambda: exact) is refused
+
+
+@pytest.mark.parametrize(("question", "context", "own", "scored_by"), [
+    ("Who said that?", "How long will bus fares stay frozen?", set(),
+     {"bus", "fares", "stay", "frozen"}),
+    ("What percentage did he report?", "Who is the harbour master?", set(), {"harbour", "master"}),
+    ("And the ferries?", "How long will bus fares stay frozen?", {"ferries"}, {"ferries"}),
+    ("When did the strike start?", "", {"strike", "start"}, {"strike", "start"}),
+])
+def test_a_follow_up_with_no_words_of_its_own_is_scored_by_the_turn_it_follows(
+        question, context, own, scored_by):
+    assert question_terms(question, context) == (own, scored_by)
