@@ -320,10 +320,7 @@ def refusals(cases: list[dict]) -> dict:
     if not any("near_miss" in case for case in cases):
         print("\nrefusals: no question's passages hold its answer; thresholds not chosen")
         return {}
-    rows, chosen = choose_refusals(cases)
-    today = AnswerConfig()
-    current = next(r for r in rows if (r["min_score"], r["on_topic"], r["min_coverage"]) ==
-                   (today.min_score, today.on_topic, today.min_coverage))
+    chosen, current = choose_refusals(cases)[1], refusal_rates(cases, AnswerConfig())
     answerable = sum("near_miss" in case for case in cases)
     print(f"\nrefusals: {len(cases)} questions as asked, {answerable} of them answerable (their "
           "passages hold the answer), each of those also asked without the articles that hold "
@@ -385,27 +382,29 @@ def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
 def choose_refusals(cases: list[dict]) -> tuple[list[dict], dict]:
     """`min_score` and `min_coverage`: the ones that refuse most unanswerable questions (near
     misses and off the story, alike) while refusing at most `MOST_REFUSED` of the questions as
-    asked (ties: fewest of those); each setting's share refused of each kind of case.
+    asked (ties: fewest of those); each setting's `refusal_rates`.
 
     `on_topic` is held: it is the bar for a question whose words the articles never use
     ("What did China say ...?" of articles that never mention China), and train's questions
     rarely are one (its near misses keep their words in other articles of the story)."""
-    def refused(setting: AnswerConfig, key: str) -> float:
-        return round(float(np.mean([grounds is None or setting.refuses(
-            grounds[0], grounds[2], grounds[3], lambda g=grounds: g[1])
-            for grounds in (case[key] for case in cases if key in case)])), 3)
-    rows = []
-    for min_score in MIN_SCORES:
-        for min_coverage in MIN_COVERAGE:
-            setting = replace(AnswerConfig(), min_score=min_score, min_coverage=min_coverage)
-            row = {"min_score": min_score, "on_topic": setting.on_topic,
-                   "min_coverage": min_coverage,
-                   **{key: refused(setting, key) for key in KINDS_OF_CASE}}
-            row["unanswerable"] = round(float(np.mean([row[k] for k in UNANSWERABLE])), 3)
-            rows.append(row)
+    rows = [refusal_rates(cases, replace(AnswerConfig(), min_score=min_score,
+                                         min_coverage=min_coverage))
+            for min_score in MIN_SCORES for min_coverage in MIN_COVERAGE]
     allowed = [r for r in rows if r["asked"] <= MOST_REFUSED]
     chosen = max(allowed, key=lambda r: (r["unanswerable"], -r["asked"]))
     return rows, chosen
+
+
+def refusal_rates(cases: list[dict], setting: AnswerConfig) -> dict:
+    """`setting`'s thresholds and the share of each kind of case it refuses."""
+    def refused(key: str) -> float:
+        return round(float(np.mean([grounds is None or setting.refuses(
+            grounds[0], grounds[2], grounds[3], lambda g=grounds: g[1])
+            for grounds in (case[key] for case in cases if key in case)])), 3)
+    row = {"min_score": setting.min_score, "on_topic": setting.on_topic,
+           "min_coverage": setting.min_coverage, **{key: refused(key) for key in KINDS_OF_CASE}}
+    row["unanswerable"] = round(float(np.mean([row[k] for k in UNANSWERABLE])), 3)
+    return row
 
 
 if __name__ == "__main__":
