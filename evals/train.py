@@ -58,8 +58,8 @@ SHORT_TYPES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 # What a wrong short answer costs beside what a right one gains: less than one, as the cited
 # sentences below it show the reader what it stands on.
 WRONG_SHORT = 0.5
-# Step 6: the most questions a refusal setting may refuse as asked (the cap for
-# RealTimeQA), and the settings tried.
+# Step 6: the most questions a refusal setting may refuse as asked (the most refusals we
+# accept on RealTimeQA's quiz questions), and the settings tried.
 MOST_REFUSED = 0.08
 MIN_SCORES = tuple(round(0.3 + 0.02 * i, 2) for i in range(21))
 MIN_COVERAGE = (0.4, 0.5, 0.6, 0.7, 0.8)
