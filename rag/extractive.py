@@ -198,8 +198,11 @@ class ExtractiveAnswerer(Answerer):
     def answer_types(self, question: str, asked: np.ndarray | None = None) -> tuple[str, ...]:
         """The entity types a short answer to `question` may be (`scorer.short_types`), read
         from its question word or, failing that, the vectors of the question (`asked[0]`, if
-        made) and of its question phrase ("Which company")."""
+        made) and of its question phrase ("Which company"); none for a question that asks who
+        or what a named one is."""
         words, likely = language.read_question(question), {}
+        if words.identity:  # "Who is Steve Witkoff?": a description answers, not another name
+            return ()
         if words.kind not in language.ANSWER_TYPES:
             texts = [words.phrase] if asked is not None else [question, words.phrase]
             vectors = self.embedder.embed(texts)

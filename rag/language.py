@@ -67,6 +67,8 @@ class Words:
     words ("Which wildly popular show", "How many years", "Who" of "Who resigned?"); the question
     if it has no question word. It says what is asked for, with little of the topic
     (`scorer.AnswerTypes` reads it).
+    `identity`: it asks who or what a named one is ("Who is Steve Witkoff?", "What is Hamas?"):
+    a description answers it, not another name.
     """
 
     text: str
@@ -74,6 +76,7 @@ class Words:
     plural: bool
     kind: str = ""
     phrase: str = ""
+    identity: bool = False
 
 
 @cache
@@ -101,7 +104,15 @@ def read_question(text: str) -> Words:
     degree = wh == "how" and wh_at + 1 < len(doc) and doc[wh_at + 1].tag_ in ("JJ", "RB")
     noun = next((t.i for t in doc[wh_at:wh_at + 5] if t.pos_ in ("NOUN", "PROPN")), wh_at)
     return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh,
-                 doc[wh_at:noun + 1].text)
+                 doc[wh_at:noun + 1].text, _asks_identity(doc, wh_at))
+
+
+def _asks_identity(doc, wh_at: int) -> bool:
+    """"Who" or "what", a form of "be", then only a name (proper nouns, perhaps after "the")."""
+    rest = [t for t in doc[wh_at + 2:] if not t.is_punct]
+    return (doc[wh_at].lemma_.lower() in ("who", "what") and wh_at + 1 < len(doc)
+            and doc[wh_at + 1].lemma_ == "be" and bool(rest) and rest[-1].pos_ == "PROPN"
+            and all(t.pos_ in ("PROPN", "DET") for t in rest))
 
 
 @lru_cache(maxsize=8192)

@@ -261,3 +261,14 @@ def test_refusal_thresholds(best, exact, coverage, unknown, refused):
 def test_a_follow_up_with_no_words_of_its_own_is_scored_by_the_turn_it_follows(
         question, context, own, scored_by):
     assert question_terms(question, context) == (own, scored_by)
+
+
+def test_who_a_named_one_is_gets_no_other_name_for_a_short_answer(tmp_path, embedder):
+    transit = _index(tmp_path, embedder, {"transit": (
+        "The city council met on Monday to discuss the transit budget. “Fares will stay where "
+        "they are until 2027,” says Maria Lopez, whom Mayor Tom Reyes named to run the bus "
+        "network last year. Ridership rose by a tenth, the report showed.")})
+    answer = transit.ask("Who is Maria Lopez?")
+    assert not answer.refused and answer.short_answer is None
+    assert "Maria Lopez" in answer.citations[0].quote
+    assert not answer.text.startswith("Tom Reyes")

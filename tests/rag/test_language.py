@@ -145,3 +145,19 @@ def test_analyse_gives_lemmas_and_entities_at_their_offsets():
     assert lemmas["visited"] == "visit" and lemmas["spoke"] == "speak"
     assert {(text[s:e], label) for s, e, label in analysis.entities} >= {
         ("Lagos", "GPE"), ("March", "DATE"), ("300", "CARDINAL")}
+
+
+@pytest.mark.parametrize(("question", "identity"), [
+    ("Who is Steve Witkoff?", True),
+    ("Who are the Houthis?", True),
+    ("What is Hamas?", True),
+    ("Who was Alexei Navalny?", True),
+    ("Who is the president of France?", False),
+    ("Who is Elon Musk's successor?", False),
+    ("Who was named TIME magazine's person of the year?", False),
+    ("What is the Kursk region?", False),
+    ("Who is in charge of the port?", False),
+    ("Where is Gaza?", False),
+])
+def test_a_question_that_asks_who_a_named_one_is(question, identity):
+    assert language.read_question(question).identity is identity
