@@ -37,6 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from newsdesk import language
+from newsdesk.assistant import Assistant
 from newsdesk.citations import passage_sentences
 from newsdesk.evals import metrics
 from newsdesk.evals.realtimeqa import load_questions
@@ -67,13 +68,20 @@ UNANSWERABLE = ("near_miss", "off_story")  # step 6's two kinds of question to r
 KINDS_OF_CASE = ("asked", "answerable", *UNANSWERABLE)
 
 
-def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = True) -> dict:
-    """Features, labels, question numbers and the hand-set scores of every retrieved sentence."""
+def _default_answerer(data: Path, settings: Settings, embedder: Embedder,
+                      progress: bool) -> tuple[Assistant, ExtractiveAnswerer]:
+    """The default assistant over the indexed train folder `data`, and its extractive answerer."""
     indexed = open_index(data.resolve().name, [data / "corpus.jsonl"], DEFAULT, embedder, settings,
                          progress)
     assistant = open_assistant(indexed, DEFAULT, embedder)
     answerer = assistant.answerers["extractive"]
     assert isinstance(answerer, ExtractiveAnswerer)
+    return assistant, answerer
+
+
+def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = True) -> dict:
+    """Features, labels, question numbers and the hand-set scores of every retrieved sentence."""
+    assistant, answerer = _default_answerer(data, settings, embedder, progress)
     tables, labels, groups, baseline, texts, asked = [], [], [], [], [], []
     for n, q in enumerate(tqdm(load_questions(data), desc="questions", disable=not progress)):
         evidence = assistant.evidence(q["question"])
@@ -342,11 +350,7 @@ def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
     choice, the same again ("answerable") and of the index without the articles that hold the
     choice ("near_miss") or without its story too, the articles RealTimeQA gives as its evidence
     ("off_story"); the question's words that only the articles taken out use count as unknown."""
-    indexed = open_index(data.resolve().name, [data / "corpus.jsonl"], DEFAULT, embedder, settings,
-                         progress)
-    assistant = open_assistant(indexed, DEFAULT, embedder)
-    answerer = assistant.answerers["extractive"]
-    assert isinstance(answerer, ExtractiveAnswerer)
+    assistant, answerer = _default_answerer(data, settings, embedder, progress)
     articles = [json.loads(line) for line in (data / "corpus.jsonl").read_text().splitlines()
                 if line.strip()]
     texts = {a["doc_id"]: metrics.normalize(a["text"]) for a in articles}
