@@ -20,9 +20,9 @@
    question as asked, and each whose passages hold its correct choice twice more, to be
    refused: of the index without the articles that hold the choice (a near miss), and without
    its whole story (off the story), the question's words that only the articles taken out use
-   counted as unknown. Of the thresholds that refuse at most `MOST_REFUSED` of the questions as
-   asked, the ones that refuse most of the others are chosen (`choose_refusals`); they are
-   printed, for `AnswerConfig`'s defaults.
+   counted as unknown (of its topic words: `extractive.topic_words`). Of the thresholds that
+   refuse at most `MOST_REFUSED` of the questions as asked, the ones that refuse most of the
+   others are chosen (`choose_refusals`); they are printed, for `AnswerConfig`'s defaults.
 """
 
 from __future__ import annotations

@@ -71,8 +71,9 @@ class AnswerConfig:
         max_list_sentences, list_margin: The same for questions that ask for several things
             ("What conditions ...", "What are the reasons ...").
         on_topic: A best sentence scoring this much is answered even if some question words
-            are missing from the passages (set by hand: train's questions rarely use words
-            its articles never do).
+            are missing from the passages, or the articles never use some of its topic words
+            (`topic_words`; set by hand: train's questions rarely use words its articles
+            never do).
         recheck: A best score this close to a refusal threshold is a close call: the top
             sentences are encoded on their own and scored again.
         redundancy: Cosine above which a sentence repeats one already chosen.
@@ -160,7 +161,7 @@ class ExtractiveAnswerer(Answerer):
             return _refusal(question, passages)
         scores, vectors = self._scores(question, context, sentences, terms, several, asked)
         coverage = _coverage(terms | content_terms(context), passages)
-        unknown = self.unknown_words(own)
+        unknown = self.unknown_words(own & topic_words(question))
         config = self.config
         if config.refuses(float(scores.max()), coverage, bool(unknown), lambda: self._exact_best(
                 question, context, sentences, scores, terms, several, asked)):
@@ -185,14 +186,15 @@ class ExtractiveAnswerer(Answerer):
                         ) -> tuple[float, float, float, bool] | None:
         """What `AnswerConfig.refuses` reads for `question` (no earlier turn) over `passages`:
         the best hand-set score, the same settled exactly, the coverage, and whether some of its
-        words are unknown (to `unknown_words`, default the corpus's); None without sentences."""
+        topic words (`topic_words`) are unknown (to `unknown_words`, default the corpus's); None
+        without sentences."""
         terms, several = content_terms(question), asks_for_several(question)
         sentences = self._shortlist(passage_sentences(passages), terms, several)
         if not sentences:
             return None
         scores = self._scores(question, "", sentences, terms, several, asked)[0]
         exact = self._exact_best(question, "", sentences, scores, terms, several, asked)
-        unknown = (unknown_words or self.unknown_words)(terms)
+        unknown = (unknown_words or self.unknown_words)(terms & topic_words(question))
         return float(scores.max()), exact, _coverage(terms, passages), bool(unknown)
 
     def answer_types(self, question: str, asked: np.ndarray | None = None) -> tuple[str, ...]:
@@ -306,6 +308,14 @@ def question_terms(question: str, context: str = "") -> tuple[set[str], set[str]
     words were checked for being known when it was asked."""
     own = content_terms(question)
     return own, own or content_terms(context)
+
+
+def topic_words(question: str) -> set[str]:
+    """The question's content words that name what it is about (`language.Words.topical`:
+    nouns, names, adjectives, numbers): a refusal weighs those the articles never use. A verb
+    the articles lack ("What happened at ...?", "How did she react?") does not tell that they
+    cannot answer: the sentences are scored for what it asks."""
+    return content_terms(" ".join(language.read_question(question).topical))
 
 
 def content_terms(text: str) -> set[str]:

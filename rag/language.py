@@ -29,6 +29,7 @@ ANSWER_TYPES = {
     "how much": ("MONEY", "PERCENT", "QUANTITY", "CARDINAL", "DATE", "TIME"),
 }
 AMOUNTS = ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")  # stand before what they count
+TOPICAL = ("NOUN", "PROPN", "ADJ", "NUM", "X")  # the parts of speech of `Words.topical`
 # The kind of question each entity type answers first (a date answers "when" before "how much").
 KIND_OF = {label: kind for kind, labels in reversed(ANSWER_TYPES.items()) for label in labels}
 
@@ -69,6 +70,9 @@ class Words:
     (`scorer.AnswerTypes` reads it).
     `identity`: it asks who or what a named one is ("Who is Steve Witkoff?", "What is Hamas?"):
     a description answers it, not another name.
+    `topical`: its words (lower case) that name what it is about: nouns, proper nouns,
+    adjectives, numbers and foreign words ("population", "China", "2024"); not its verbs and
+    adverbs ("happened", "react"), which say what is asked about it.
     """
 
     text: str
@@ -77,6 +81,7 @@ class Words:
     kind: str = ""
     phrase: str = ""
     identity: bool = False
+    topical: frozenset[str] = frozenset()
 
 
 @cache
@@ -98,13 +103,14 @@ def read_question(text: str) -> Words:
     with _LOCK:
         doc = pipeline()(text, disable=["ner"])
     wh_at = next((t.i for t in doc if t.tag_ in ("WDT", "WP", "WP$", "WRB")), None)
+    topical = frozenset(t.lower_ for t in doc if t.pos_ in TOPICAL and t.i != wh_at)
     if wh_at is None:
-        return Words(text, "", False, "", text)
+        return Words(text, "", False, "", text, topical=topical)
     wh = doc[wh_at].lemma_.lower()
     degree = wh == "how" and wh_at + 1 < len(doc) and doc[wh_at + 1].tag_ in ("JJ", "RB")
     noun = next((t.i for t in doc[wh_at:wh_at + 5] if t.pos_ in ("NOUN", "PROPN")), wh_at)
     return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh,
-                 doc[wh_at:noun + 1].text, _asks_identity(doc, wh_at))
+                 doc[wh_at:noun + 1].text, _asks_identity(doc, wh_at), topical)
 
 
 def _asks_identity(doc, wh_at: int) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk import AnswerConfig, Assistant, Evidence
-from newsdesk.extractive import question_terms
+from newsdesk.extractive import question_terms, topic_words
 
 
 @pytest.fixture(scope="module")
@@ -272,3 +272,25 @@ def test_who_a_named_one_is_gets_no_other_name_for_a_short_answer(tmp_path, embe
     assert not answer.refused and answer.short_answer is None
     assert "Maria Lopez" in answer.citations[0].quote
     assert not answer.text.startswith("Tom Reyes")
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("What happened at the Zindelport bridge?", {"zindelport", "bridge"}),
+    ("How did the mayor react?", {"mayor"}),
+    ("Why is the council stalling?", {"council"}),
+    ("Who won the Super Bowl in 2024?", {"super", "bowl", "2024"}),
+    ("What did the Chinese government say?", {"chinese", "government"}),
+    ("Was the harbour tax repealed?", {"harbour", "tax"}),
+    ("what is the price of oil", {"price", "oil"}),
+])
+def test_the_topic_of_a_question_is_its_nouns_names_adjectives_and_numbers(question, topic):
+    assert topic_words(question) == topic
+
+
+def test_a_verb_the_articles_never_use_does_not_refuse(tmp_path, embedder):
+    harbour = _index(tmp_path, embedder, {"harbour": (
+        "The port authority of Zindelport raised the harbour tax by a fifth on Monday. Mayor "
+        "Tom Reyes called the rise a disgrace and said the city would take the authority to "
+        "court. Ferry operators warned that fares would follow.")})
+    answer = harbour.ask("How did the mayor react to the harbour tax?")  # never "react"
+    assert not answer.refused and "disgrace" in answer.text
