@@ -102,7 +102,7 @@ def read_question(text: str) -> Words:
     """The question word of a question, what it asks for, and whether it asks for several."""
     with _LOCK:
         doc = pipeline()(text, disable=["ner"])
-    wh_at = next((t.i for t in doc if t.tag_ in ("WDT", "WP", "WP$", "WRB")), None)
+    wh_at = _question_word(doc)
     topical = frozenset(t.lower_ for t in doc if t.pos_ in TOPICAL and t.i != wh_at)
     if wh_at is None:
         return Words(text, "", False, "", text, topical=topical)
@@ -111,6 +111,23 @@ def read_question(text: str) -> Words:
     noun = next((t.i for t in doc[wh_at:wh_at + 5] if t.pos_ in ("NOUN", "PROPN")), wh_at)
     return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh,
                  doc[wh_at:noun + 1].text, _asks_identity(doc, wh_at), topical)
+
+
+def _question_word(doc) -> int | None:
+    """Where the question word stands: the first word tagged WDT, WP, WP$ or WRB that opens its
+    sentence (after prepositions or conjunctions at most: "In which year ..."), else the last
+    one that does not open a relative clause right after a noun or pronoun ("a doctor who has
+    advocated for what?", "this week when she ... . Which state ...?"), else the first."""
+    asking = [t.i for t in doc if t.tag_ in ("WDT", "WP", "WP$", "WRB")]
+    if not asking:
+        return None
+
+    def opens(i: int) -> bool:
+        start = max((t.i + 1 for t in doc[:i] if t.is_sent_end or t.text in ".?!"), default=0)
+        return all(t.pos_ in ("ADP", "CCONJ", "PUNCT", "INTJ") for t in doc[start:i])
+
+    in_place = [i for i in asking if i == 0 or doc[i - 1].pos_ not in ("NOUN", "PROPN", "PRON", "NUM")]
+    return next((i for i in asking if opens(i)), in_place[-1] if in_place else asking[0])
 
 
 def _asks_identity(doc, wh_at: int) -> bool:

@@ -70,6 +70,22 @@ def test_the_question_word_is_found_wherever_it_stands():
 
 
 @pytest.mark.parametrize(("question", "kind"), [
+    # quiz questions ask in place, after clauses that open with a question word of their own
+    ("The mayor, who took office in May, was fined this week for what?", "what"),
+    ("A chef who trained in Lyon won which prize on Sunday?", "which"),
+    ("The ferry sank this week when a storm hit the strait. Where was it headed?", "where"),
+    ("Fans cheered when the band announced a reunion tour of how many cities?", "how much"),
+    ("Voters rejected a law that would have raised which tax?", "which"),
+    # a question word that opens the question is the one, whatever clauses follow it
+    ("Who chaired the inquiry that was opened when the dam failed?", "who"),
+    ("In which city did the summit, which ran late, end?", "which"),
+    ("When did the strike that closed the port begin?", "when"),
+])
+def test_the_question_word_is_the_one_that_asks(question, kind):
+    assert language.read_question(question).kind == kind
+
+
+@pytest.mark.parametrize(("question", "kind"), [
     ("How many people were evacuated?", "how much"),
     ("How long did the strike last?", "how much"),
     ("How old is the new chancellor?", "how much"),
