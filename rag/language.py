@@ -103,7 +103,7 @@ def read_question(text: str) -> Words:
     with _LOCK:
         doc = pipeline()(text, disable=["ner"])
     wh_at = _question_word(doc)
-    topical = frozenset(t.lower_ for t in doc if t.pos_ in TOPICAL and t.i != wh_at)
+    topical = frozenset(t.lower_ for t in doc if t.pos_ in TOPICAL)
     if wh_at is None:
         return Words(text, "", False, "", text, topical=topical)
     wh = doc[wh_at].lemma_.lower()
@@ -123,7 +123,7 @@ def _question_word(doc) -> int | None:
         return None
 
     def opens(i: int) -> bool:
-        start = max((t.i + 1 for t in doc[:i] if t.is_sent_end or t.text in ".?!"), default=0)
+        start = max((t.i + 1 for t in doc[:i] if t.text in (".", "?", "!")), default=0)
         return all(t.pos_ in ("ADP", "CCONJ", "PUNCT", "INTJ") for t in doc[start:i])
 
     in_place = [i for i in asking if i == 0 or doc[i - 1].pos_ not in ("NOUN", "PROPN", "PRON", "NUM")]
