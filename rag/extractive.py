@@ -18,7 +18,12 @@ import numpy as np
 
 from newsdesk import attribution, conflicts, language
 from newsdesk.answerer import Answerer, timings
-from newsdesk.citations import Citations, Sentence, passage_sentences
+from newsdesk.citations import (
+    Citations,
+    Sentence,
+    passage_sentences,
+    sentence_spans_of,
+)
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import packaged as scorer_model
@@ -35,6 +40,7 @@ from newsdesk.types import (
 )
 
 _WORD = re.compile(r"[\w’']+")
+_SENTENCE_ENDS = tuple(".!?:\"”’'")
 _POSSESSIVE = re.compile(r"[’']s$")
 # Words that say what kind of answer is wanted, not what it is about.
 _QUESTION_WORDS = frozenset("""
@@ -89,6 +95,8 @@ class AnswerConfig:
             scorer was fitted on questions with one answer); 0: the hand-set score alone.
         learned_margin: The margin when the learned scorer takes part (`newsdesk train` chose
             both on RealTimeQA train, so that answers are no longer than before).
+        bridge: Most sentences of a passage quoted between two chosen ones so that they read
+            as one quote, not as pieces (a quote broken by one sentence).
         short_type: The least probability of an entity type, as the learned answer types read
             the question (`newsdesk.scorer.AnswerTypes`), for an entity of that type to be the
             short answer (chosen on RealTimeQA train by `newsdesk train`).
@@ -110,6 +118,7 @@ class AnswerConfig:
     learned_weight: float = 0.1
     learned_margin: float = 0.24
     short_type: float = 0.6
+    bridge: int = 1
 
     def refuses(self, best: float, coverage: float, unknown: bool,
                 exact: Callable[[], float]) -> bool:
@@ -179,7 +188,7 @@ class ExtractiveAnswerer(Answerer):
         chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
         types = () if several else self.answer_types(question, asked)
         disputes = conflicts.find(question, chosen, every, types)
-        return _compose(question, chosen, terms, disputes, types)
+        return _compose(question, chosen, terms, disputes, types, config.bridge)
 
     def refusal_grounds(self, question: str, passages: list[Passage], asked: np.ndarray,
                         unknown_words: Callable[[set[str]], set[str]] | None = None
@@ -428,8 +437,9 @@ def _someone_else_speaks(sentence: str) -> bool:
 
 def _compose(question: str, chosen: list[Sentence], terms: set[str],
              disputes: Sequence[list[tuple[Sentence, int, int]]] = (),
-             types: Sequence[str] = ()) -> Answer:
-    """Order the sentences by article and position, merge neighbours, and cite them; open with
+             types: Sequence[str] = (), bridge: int = 0) -> Answer:
+    """Order the sentences by article and position, fill gaps of up to `bridge` sentences
+    between them in a passage, merge neighbours, and cite them; open with
     the short answer held by the best sentence that holds an entity of one of `types` (the
     likely answer types), then with the values the sources disagree on (`conflicts.find`), each
     cited."""
@@ -441,7 +451,8 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str],
     extra = [s for dispute in disputes for s, _, _ in dispute if s.key not in quoted]
     extra = list({s.key: s for s in extra}.values())
     citations = Citations()
-    numbered = [(quote, citations.cite(quote)) for quote in _merge_neighbours(ordered) + extra]
+    quotes = _merge_neighbours(_bridged(ordered, bridge))
+    numbered = [(quote, citations.cite(quote)) for quote in quotes + extra]
     lines = [f"{quote.text} [{n}]" for quote, n in numbered]
 
     def cited(sentence: Sentence, start: int, end: int) -> ShortAnswer:
@@ -484,6 +495,22 @@ def _short_span(question: str, sentence: Sentence, terms: set[str],
     start, end, _ = min(spans, key=lambda span: (span[2], min(
         (abs(a - span[0]) for a in anchors), default=span[0])))
     return start, end
+
+
+def _bridged(ordered: list[Sentence], most: int) -> list[Sentence]:
+    """`ordered` with the sentences between two of them in one passage, where at most `most`
+    stand between and each ends as a sentence does (not a heading, which opens a new section)."""
+    filled: list[Sentence] = []
+    for sentence, after in zip(ordered, [*ordered[1:], None], strict=True):
+        filled.append(sentence)
+        passage = sentence.passage
+        if after is None or after.passage.chunk_id != passage.chunk_id:
+            continue
+        between = [Sentence(passage, s, e, passage.text[s - passage.start:e - passage.start])
+                   for s, e in sentence_spans_of(passage) if sentence.end <= s and e <= after.start]
+        if len(between) <= most and all(s.text.rstrip().endswith(_SENTENCE_ENDS) for s in between):
+            filled += between
+    return filled
 
 
 def _merge_neighbours(ordered: list[Sentence]) -> list[Sentence]:

@@ -1,12 +1,16 @@
 """The default (extractive) answerer on the seeds, with the real model and Chroma."""
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk import AnswerConfig, Assistant, Evidence
-from newsdesk.extractive import question_terms, topic_words
+from newsdesk.citations import Sentence
+from newsdesk.extractive import _compose, question_terms, topic_words
+from newsdesk.types import Passage
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,7 @@ def _assert_verbatim(answer):
         text = Path(citation.source).read_text(encoding="utf-8")
         assert text[citation.start:citation.end] == citation.quote
         assert f"[{citation.n}]" in answer.text
-    cited = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert cited == {c.n for c in answer.citations}
 
 
@@ -294,3 +298,31 @@ def test_a_verb_the_articles_never_use_does_not_refuse(tmp_path, embedder):
         "court. Ferry operators warned that fares would follow.")})
     answer = harbour.ask("How did the mayor react to the harbour tax?")  # never "react"
     assert not answer.refused and "disgrace" in answer.text
+
+
+_COUNCIL = ("Budget\nThe mayor spoke first at the council meeting. She was angry. Councillors "
+            "voted the plan down. Aides left early.\nSport\nThe city team won its final.")
+
+
+def _sentences_of(text: str) -> list[Sentence]:
+    """The sentences and headings of `text`, one passage (pure logic: no model needed)."""
+    spans = tuple((m.start(), m.end()) for m in re.finditer(r"[^\s.][^.\n]*\.?", text))
+    passage = Passage("council::h::0", "council", text, 0, len(text), 1.0, 1.0, sentences=spans,
+                      sentence_vectors=np.zeros((len(spans), 3)))
+    return [Sentence(passage, s, e, text[s:e]) for s, e in spans]
+
+
+@pytest.mark.parametrize(("picked", "quotes"), [
+    # one sentence between two picked ones of a paragraph: quoted whole
+    ((1, 3), ["The mayor spoke first at the council meeting. She was angry. Councillors voted "
+              "the plan down."]),
+    # two sentences between: two quotes
+    ((1, 4), ["The mayor spoke first at the council meeting.", "Aides left early."]),
+    # a heading between starts a new section: two quotes
+    ((4, 6), ["Aides left early.", "The city team won its final."]),
+])
+def test_a_quote_broken_by_one_sentence_is_quoted_whole(picked, quotes):
+    every = _sentences_of(_COUNCIL)
+    answer = _compose("What happened at the council?", [every[i] for i in picked], set(), bridge=1)
+    assert [c.quote for c in answer.citations] == quotes
+    assert all(_COUNCIL[c.start:c.end] == c.quote for c in answer.citations)
