@@ -97,6 +97,8 @@ class AnswerConfig:
             both on RealTimeQA train, so that answers are no longer than before).
         bridge: Most sentences of a passage quoted between two chosen ones so that they read
             as one quote, not as pieces (a quote broken by one sentence).
+        quotation: Most sentences of a passage added to complete a quotation that a chosen
+            sentence opens or closes, so that who says it, and all they say, is quoted.
         short_type: The least probability of an entity type, as the learned answer types read
             the question (`newsdesk.scorer.AnswerTypes`), for an entity of that type to be the
             short answer (chosen on RealTimeQA train by `newsdesk train`).
@@ -119,6 +121,7 @@ class AnswerConfig:
     learned_margin: float = 0.24
     short_type: float = 0.6
     bridge: int = 1
+    quotation: int = 3
 
     def refuses(self, best: float, coverage: float, unknown: bool,
                 exact: Callable[[], float]) -> bool:
@@ -188,7 +191,7 @@ class ExtractiveAnswerer(Answerer):
         chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
         types = () if several else self.answer_types(question, asked)
         disputes = conflicts.find(question, chosen, every, types)
-        return _compose(question, chosen, terms, disputes, types, config.bridge)
+        return _compose(question, chosen, terms, disputes, types, config)
 
     def refusal_grounds(self, question: str, passages: list[Passage], asked: np.ndarray,
                         unknown_words: Callable[[set[str]], set[str]] | None = None
@@ -437,27 +440,27 @@ def _someone_else_speaks(sentence: str) -> bool:
 
 def _compose(question: str, chosen: list[Sentence], terms: set[str],
              disputes: Sequence[list[tuple[Sentence, int, int]]] = (),
-             types: Sequence[str] = (), bridge: int = 0) -> Answer:
-    """Order the sentences by article and position, fill gaps of up to `bridge` sentences
-    between them in a passage, merge neighbours, and cite them; open with
-    the short answer held by the best sentence that holds an entity of one of `types` (the
-    likely answer types), then with the values the sources disagree on (`conflicts.find`), each
-    cited."""
+             types: Sequence[str] = (), config: AnswerConfig = AnswerConfig()) -> Answer:
+    """Complete the quotations the sentences open or close, order them by article and position,
+    fill gaps of a sentence or so between them (`config.quotation`, `config.bridge`), merge
+    neighbours, and cite them; open with the short answer held by the best sentence that holds
+    an entity of one of `types` (the likely answer types), then with the values the sources
+    disagree on (`conflicts.find`), each cited."""
     first_seen = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)
-    ordered = sorted(chosen, key=lambda s: (first_seen[s.passage.doc_id], s.start))
-    quoted = {s.key for s in chosen}
-    extra = [s for dispute in disputes for s, _, _ in dispute if s.key not in quoted]
+    whole = _with_quotations(chosen, config.quotation)
+    ordered = sorted(whole, key=lambda s: (first_seen[s.passage.doc_id], s.start))
+    quotes = _merge_neighbours(_bridged(ordered, config.bridge))
+    extra = [s for dispute in disputes for s, _, _ in dispute
+             if not any(_holds(quote, s) for quote in quotes)]
     extra = list({s.key: s for s in extra}.values())
     citations = Citations()
-    quotes = _merge_neighbours(_bridged(ordered, bridge))
     numbered = [(quote, citations.cite(quote)) for quote in quotes + extra]
     lines = [f"{quote.text} [{n}]" for quote, n in numbered]
 
     def cited(sentence: Sentence, start: int, end: int) -> ShortAnswer:
-        n = next(n for quote, n in numbered if quote.passage.doc_id == sentence.passage.doc_id
-                 and quote.start <= sentence.start < quote.end)
+        n = next(n for quote, n in numbered if _holds(quote, sentence))
         return ShortAnswer(sentence.text[start:end], n, sentence.start + start,
                            sentence.start + end)
 
@@ -495,6 +498,47 @@ def _short_span(question: str, sentence: Sentence, terms: set[str],
     start, end, _ = min(spans, key=lambda span: (span[2], min(
         (abs(a - span[0]) for a in anchors), default=span[0])))
     return start, end
+
+
+def _holds(quote: Sentence, sentence: Sentence) -> bool:
+    return quote.passage.doc_id == sentence.passage.doc_id and quote.start <= sentence.start < quote.end
+
+
+def _with_quotations(chosen: list[Sentence], most: int) -> list[Sentence]:
+    """`chosen`, each followed by the sentences of its passage (at most `most`) that complete a
+    quotation it opens or closes; a quotation not complete within them adds none."""
+    found: dict[tuple[str, int], Sentence] = {}
+    for sentence in chosen:
+        found.setdefault(sentence.key, sentence)
+        passage, balance = sentence.passage, _quotation_balance(sentence.text)
+        if not balance or not most:
+            continue
+        spans = sentence_spans_of(passage)
+        at = next((i for i, (start, _) in enumerate(spans) if start == sentence.start), None)
+        if at is None:
+            continue
+        step = 1 if balance > 0 else -1
+        onward = spans[at + 1:] if step > 0 else spans[:at][::-1]
+        added = []
+        for start, end in onward[:most]:
+            added.append(Sentence(passage, start, end,
+                                  passage.text[start - passage.start:end - passage.start]))
+            balance += _quotation_balance(added[-1].text)
+            if balance * step <= 0:
+                for s in added:
+                    found.setdefault(s.key, s)
+                break
+    return list(found.values())
+
+
+def _quotation_balance(text: str) -> int:
+    """Quotation marks `text` opens less those it closes: curly ones by their shape, straight
+    ones by where they stand (after a space or at the start they open)."""
+    balance = text.count("“") - text.count("”")
+    for i, char in enumerate(text):
+        if char == '"':
+            balance += 1 if i == 0 or text[i - 1].isspace() or text[i - 1] in "([" else -1
+    return balance
 
 
 def _bridged(ordered: list[Sentence], most: int) -> list[Sentence]:

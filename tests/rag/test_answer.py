@@ -9,7 +9,7 @@ import pytest
 
 from newsdesk import AnswerConfig, Assistant, Evidence
 from newsdesk.citations import Sentence
-from newsdesk.extractive import _compose, question_terms, topic_words
+from newsdesk.extractive import _compose, _quotation_balance, question_terms, topic_words
 from newsdesk.types import Passage
 
 
@@ -306,7 +306,7 @@ _COUNCIL = ("Budget\nThe mayor spoke first at the council meeting. She was angry
 
 def _sentences_of(text: str) -> list[Sentence]:
     """The sentences and headings of `text`, one passage (pure logic: no model needed)."""
-    spans = tuple((m.start(), m.end()) for m in re.finditer(r"[^\s.][^.\n]*\.?", text))
+    spans = tuple((m.start(), m.end()) for m in re.finditer(r"[^\s.][^.\n]*\.?[”\"]?", text))
     passage = Passage("council::h::0", "council", text, 0, len(text), 1.0, 1.0, sentences=spans,
                       sentence_vectors=np.zeros((len(spans), 3)))
     return [Sentence(passage, s, e, text[s:e]) for s, e in spans]
@@ -323,6 +323,36 @@ def _sentences_of(text: str) -> list[Sentence]:
 ])
 def test_a_quote_broken_by_one_sentence_is_quoted_whole(picked, quotes):
     every = _sentences_of(_COUNCIL)
-    answer = _compose("What happened at the council?", [every[i] for i in picked], set(), bridge=1)
+    answer = _compose("What happened at the council?", [every[i] for i in picked], set(),
+                      config=AnswerConfig(quotation=0))
     assert [c.quote for c in answer.citations] == quotes
     assert all(_COUNCIL[c.start:c.end] == c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(("text", "balance"), [
+    ('He said, "We will win."', 0),
+    ('"We will win.', 1),
+    ('We will win," the coach said.', -1),
+    ("“Stay,” she said, “and fight.”", 0),
+    ("It was “the end of an era.", 1),
+    ("Prices rose.” The bank’s chief economist said it’s over.", -1),
+])
+def test_the_quotation_marks_a_sentence_leaves_open(text, balance):
+    assert _quotation_balance(text) == balance
+
+
+_BRIEFING = ("The minister spoke at noon. “Prices will fall. Wages will rise. Trust us,” she told "
+             "reporters. Critics were unmoved.")
+
+
+@pytest.mark.parametrize(("picked", "reach", "quote"), [
+    (3, 3, "“Prices will fall. Wages will rise. Trust us,” she told reporters."),  # closes one
+    (1, 3, "“Prices will fall. Wages will rise. Trust us,” she told reporters."),  # opens one
+    (3, 1, "Trust us,” she told reporters."),  # not complete within reach: as it was
+    (0, 3, "The minister spoke at noon."),
+])
+def test_a_quotation_is_quoted_whole_with_who_says_it(picked, reach, quote):
+    every = _sentences_of(_BRIEFING)
+    answer = _compose("What did the minister promise?", [every[picked]], set(),
+                      config=AnswerConfig(quotation=reach))
+    assert [c.quote for c in answer.citations] == [quote]
