@@ -109,7 +109,10 @@ def _score(system, questions, search, embedder, progress, assistant) -> SystemRe
             answer = assistant.ask(q["question"])
             short = answer.short_answer.text if answer.short_answer else None
             row.update(answer=answer.text, refused=answer.refused, short_answer=short,
-                       answer_has_choice=float(metrics.contains(answer.text, correct)))
+                       answer_has_choice=float(metrics.contains(answer.text, correct)),
+                       quotes=len(answer.citations),
+                       quotes_with_choice=sum(metrics.contains(c.quote, correct)
+                                              for c in answer.citations))
             if short is not None:
                 row["short_answer_is_choice"] = float(metrics.contains(short, correct))
         row["score"] = row["in_context"]
@@ -130,5 +133,10 @@ def _score(system, questions, search, embedder, progress, assistant) -> SystemRe
         outcome.summary["short answers"] = metrics.mean(float("short_answer_is_choice" in r)
                                                         for r in rows)
         outcome.summary["short answer is choice"] = metrics.mean(shorts)
+        answered = [r for r in rows if not r["refused"]]
+        outcome.summary["quotes per answer"] = metrics.mean(r["quotes"] for r in answered)
+        quotes = sum(r["quotes"] for r in answered)
+        outcome.summary["quotes with choice"] = (
+            round(sum(r["quotes_with_choice"] for r in answered) / quotes, 4) if quotes else 0.0)
     outcome.summary.update({f"retrieve {k}": v for k, v in metrics.percentiles(latencies).items()})
     return outcome

@@ -46,6 +46,8 @@ SYSTEMS = {
                        answering=AnswerConfig(learned_weight=0.0)),
     "hand-set-refusals": System("refusal thresholds set by hand (before 2026-12-06)",
                                 answering=AnswerConfig(min_score=0.42)),
+    "pieces": System("chosen sentences quoted as they are: no quotation completed, no gap "
+                     "bridged (before 2026-12-06)", answering=AnswerConfig(bridge=0, quotation=0)),
     "dense": System("dense only", retrieval=RetrievalConfig(lexical=False)),
     "bm25": System("BM25 only", retrieval=RetrievalConfig(dense=False)),
     "bm25-0.5": System("BM25 weight 0.5", retrieval=RetrievalConfig(lexical_weight=0.5)),

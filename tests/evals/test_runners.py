@@ -104,6 +104,7 @@ def test_realtimeqa_runner_scores_retrieval_and_answers(tiny_realtimeqa, tmp_pat
     assert default["relevant recall@10"] == 1.0
     assert default["answer in context"] == 1.0 and default["choice accuracy"] == 1.0
     assert default["answer has choice"] == 1.0
+    assert default["quotes per answer"] == 1.0 and default["quotes with choice"] == 1.0
     assert "answer has choice" not in result.systems[1].summary  # only the default answers
     assert "| BM25 only |" in table(result)
 
