@@ -18,12 +18,7 @@ import numpy as np
 
 from newsdesk import attribution, conflicts, language
 from newsdesk.answerer import Answerer, timings
-from newsdesk.citations import (
-    Citations,
-    Sentence,
-    passage_sentences,
-    sentence_spans_of,
-)
+from newsdesk.citations import Citations, Sentence, passage_sentences, sentence_spans_of
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import packaged as scorer_model
@@ -501,6 +496,7 @@ def _short_span(question: str, sentence: Sentence, terms: set[str],
 
 
 def _holds(quote: Sentence, sentence: Sentence) -> bool:
+    """Whether `quote` (sentences merged into one) begins `sentence` or runs over its start."""
     return quote.passage.doc_id == sentence.passage.doc_id and quote.start <= sentence.start < quote.end
 
 
