@@ -31,6 +31,13 @@ class Sentence:
     text: str
     vector: np.ndarray | None = None
 
+    @classmethod
+    def at(cls, passage: Passage, start: int, end: int, vector: np.ndarray | None = None
+           ) -> Sentence:
+        """The sentence of `passage` at document offsets `start:end`."""
+        return cls(passage, start, end, passage.text[start - passage.start:end - passage.start],
+                   vector)
+
     @property
     def key(self) -> tuple[str, int]:
         return self.passage.doc_id, self.start
@@ -46,12 +53,12 @@ def passage_sentences(passages: list[Passage] | tuple[Passage, ...]) -> list[Sen
     found: list[Sentence] = []
     for passage in passages:
         for n, (start, end) in enumerate(sentence_spans_of(passage)):
-            text = passage.text[start - passage.start:end - passage.start]
-            if (passage.doc_id, start) in seen or not _stands_alone(text):
-                continue
-            seen.add((passage.doc_id, start))
             vector = passage.sentence_vectors[n] if passage.sentence_vectors is not None else None
-            found.append(Sentence(passage, start, end, text, vector))
+            sentence = Sentence.at(passage, start, end, vector)
+            if sentence.key in seen or not _stands_alone(sentence.text):
+                continue
+            seen.add(sentence.key)
+            found.append(sentence)
     return found
 
 

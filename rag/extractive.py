@@ -517,8 +517,7 @@ def _with_quotations(chosen: list[Sentence], most: int) -> list[Sentence]:
         onward = spans[at + 1:] if step > 0 else spans[:at][::-1]
         added = []
         for start, end in onward[:most]:
-            added.append(Sentence(passage, start, end,
-                                  passage.text[start - passage.start:end - passage.start]))
+            added.append(Sentence.at(passage, start, end))
             balance += _quotation_balance(added[-1].text)
             if balance * step <= 0:
                 for s in added:
@@ -546,8 +545,8 @@ def _bridged(ordered: list[Sentence], most: int) -> list[Sentence]:
         passage = sentence.passage
         if after is None or after.passage.chunk_id != passage.chunk_id:
             continue
-        between = [Sentence(passage, s, e, passage.text[s - passage.start:e - passage.start])
-                   for s, e in sentence_spans_of(passage) if sentence.end <= s and e <= after.start]
+        between = [Sentence.at(passage, s, e) for s, e in sentence_spans_of(passage)
+                   if sentence.end <= s and e <= after.start]
         if len(between) <= most and all(s.text.rstrip().endswith(_SENTENCE_ENDS) for s in between):
             filled += between
     return filled
@@ -562,9 +561,7 @@ def _merge_neighbours(ordered: list[Sentence]) -> list[Sentence]:
                 and last.passage.chunk_id == sentence.passage.chunk_id
                 and not sentence.passage.text[last.end - last.passage.start:
                                               sentence.start - last.passage.start].strip()):
-            text = last.passage.text[last.start - last.passage.start:
-                                     sentence.end - last.passage.start]
-            merged[-1] = Sentence(last.passage, last.start, sentence.end, text)
+            merged[-1] = Sentence.at(last.passage, last.start, sentence.end)
         else:
             merged.append(sentence)
     return merged
