@@ -373,8 +373,8 @@ def build(settings: Settings) -> gr.Blocks:
 
             Returns:
                 {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
-                "refused", "citations": [{"n", "doc_id", "source", "title", "date", "quote",
-                "start", "end", "score"}], "related", "sentences", "answerer", "notice",
+                "refused", "citations": [{"n", "doc_id", "source", "title", "date", "publisher",
+                "url", "quote", "start", "end", "score"}], "related", "sentences", "answerer", "notice",
                 "timings_ms"}
             """
             return _call(desk, "ask", lambda assistant: assistant.ask(

@@ -1,7 +1,9 @@
 """Ingest: article files -> cleaned, chunked, embedded documents in Chroma, plus BM25.
 
 Incremental: a document whose content hash is already stored is skipped, a changed one
-replaces its chunks, and `prune` removes documents that are no longer among the inputs.
+replaces its chunks, and `prune` removes documents that are no longer among the inputs. A
+document whose text is unchanged but whose metadata reads better now (a date found, a
+publisher) gets the new metadata without being embedded again.
 Interrupted at any moment, the next run completes the index (see `index.store`).
 
 One ingest writes to an index at a time: a second one waits for the first (a lock file in the
@@ -32,7 +34,7 @@ from newsdesk.index.errors import IndexMissingError
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.settings import Settings
-from newsdesk.index.store import EMBED_INPUT, Embedded, Manifest, Store, chunk_rows
+from newsdesk.index.store import EMBED_INPUT, Embedded, Manifest, Store, chunk_rows, describe
 
 _TITLE_CHARS = 200  # of a title read before each chunk; the chunk itself must still fit the
 _TITLE_TOKENS = 64  # model, so a chunk leaves this many word pieces to the title
@@ -47,6 +49,7 @@ class IngestReport:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    redescribed: int = 0  # of the unchanged: new metadata, same text
     removed: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -60,17 +63,18 @@ class IngestReport:
         return len(self.problems)
 
     def summary(self) -> str:
+        updated = f" ({self.redescribed} with new metadata)" if self.redescribed else ""
         return (
-            f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
+            f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged{updated}, "
             f"{self.removed} removed, {self.skipped} skipped documents; "
             f"{self.chunks} chunks written in {self.seconds:.1f} s"
         )
 
 
 def content_hash(document: Document) -> str:
-    """Hash of everything stored for a document: a change in any of it means re-ingest."""
-    fields = [document.text, document.body_start, document.title, document.date, document.url,
-              document.source]
+    """Hash of what a document's vectors read (its text, where its body starts, its title): a
+    change in any of it means embedding it again. Its other metadata is compared as it is."""
+    fields = [document.text, document.body_start, document.title]
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
@@ -109,31 +113,35 @@ def ingest(
     with _one_writer(settings, progress):
         if rebuild:
             Store.drop(settings)
-        stored = _stored_hashes(settings, _manifest(settings, None))
+        stored, described = _stored_records(settings, _manifest(settings, None))
         hashes = {d.doc_id: content_hash(d) for d in documents}
         todo = [d for d in documents if stored.get(d.doc_id) != hashes[d.doc_id]]
+        retold = [d for d in documents if stored.get(d.doc_id) == hashes[d.doc_id]
+                  and described.get(d.doc_id) != describe(d)]
         gone = sorted(set(stored) - set(hashes)) if prune else []
         report.unchanged = len(documents) - len(todo)
+        report.redescribed = len(retold)
         report.new = sum(1 for d in todo if d.doc_id not in stored)
         report.changed = len(todo) - report.new
 
         embedder = embedder or Embedder.of(settings)
         store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
         try:
-            if todo or gone:
+            if todo or gone or retold:
                 store.new_corpus_version()
             for doc_id in gone:
                 store.remove(doc_id)
             report.removed = len(gone)
+            retagged = [row for document in retold for row in store.redescribe(document)]
             written = _write(store, todo, hashes, embedder, settings, progress,
                              new={d.doc_id for d in todo if d.doc_id not in stored},
                              titled=store.manifest.embed_input == EMBED_INPUT,
                              on_stored=lambda chunks: report.timeline.append(
                                  (time.perf_counter() - started, chunks)))
             report.chunks = len(written)
-            if todo or gone:
+            if todo or gone or retold:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
-            refresh_lexical(store, settings, written)
+            refresh_lexical(store, settings, retagged + written)
             if todo:  # the model is loaded: export it for the readers, once per machine
                 embedder.prepare_export()
         finally:
@@ -148,7 +156,8 @@ def refresh_lexical(store: Store, settings: Settings,
 
     A saved index is trusted only when its corpus version and its number of rows both match
     Chroma's; otherwise the chunks it lacks are read and it is saved again: from `written` (the
-    `(chunk_id, text, metadata)` rows an ingest just stored), the rest from Chroma.
+    `(chunk_id, text, metadata)` rows an ingest just stored, or whose metadata it changed), the
+    rest from Chroma.
     """
     folder = lexical_folder(settings)
     version = store.corpus_version
@@ -157,6 +166,7 @@ def refresh_lexical(store: Store, settings: Settings,
         return current
     ids = store.chunk_ids()
     known = set(current.ids) & ids if current is not None and current.folder else set()
+    known -= {row[0] for row in written}
     fresh = [row for row in written if row[0] in ids and row[0] not in known]
     missing = ids - known - {row[0] for row in fresh}
     try:  # only the chunks the saved index lacks are read; the rest keep their saved words
@@ -185,15 +195,17 @@ def _load(files: list[Path], problems: list[Problem], progress: bool,
     return list(documents.values())
 
 
-def _stored_hashes(settings: Settings, expected: Manifest) -> dict[str, str]:
-    """Hashes of the documents already indexed; refuses an index built with other settings."""
+def _stored_records(settings: Settings, expected: Manifest
+                    ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The hashes and the metadata of the documents already indexed; refuses an index built
+    with other settings."""
     try:
         store = Store.open(settings)
     except IndexMissingError:
-        return {}
+        return {}, {}
     try:
         store.check(expected)
-        return store.document_hashes()
+        return store.document_hashes(), store.descriptions()
     finally:
         store.close()
 

@@ -2,9 +2,9 @@
 
 A document's `text` is the text as loaded (the file decoded, in the encoding its byte-order mark
 names, UTF-8, or what charset-normalizer finds; the extracted article for HTML), and every offset
-newsdesk stores points into it. Metadata found
-at the top of a file (a `date 2025-03-14` line, Markdown front matter) is moved out of the body
-by `body_start`, never cut out of `text`, so offsets stay true to the file.
+newsdesk stores points into it. Metadata found at the top of a file (a `date 2025-03-14` line,
+front matter) is moved out of the body by `body_start`, never cut out of `text`, so offsets stay
+true to the file. Titles and dates are read by `newsdesk.index.metadata`, once, into one form.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from newsdesk.index.metadata import parse_date, read_head
+
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 CORPUS_SUFFIXES = {".jsonl"}
@@ -22,11 +24,12 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | CORPUS_SUFFIXES
 
 MAX_FILE_BYTES = 20_000_000
 MAX_CORPUS_BYTES = 2_000_000_000
+# htmldate through trafilatura: the page's own date (published, not updated), with its time
+# and zone when the page gives them, and no guess from years mentioned in the text.
+_HTML_DATES = {"original_date": True, "extensive_search": False,
+               "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 
-_DATE_LINE = re.compile(r"\A\s*date:?\s+(\d{4}-\d{2}-\d{2})\b[ \t]*")
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 # Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
 _BYTE_ORDER_MARKS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
                      (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
@@ -42,9 +45,11 @@ class Document:
         text: The text as loaded; all offsets point into it.
         source: Where it came from: a file path, or the jsonl record's `source`.
         title: The article title, or "" when the file has none.
-        date: ISO date `YYYY-MM-DD`, or "".
+        date: When it was published, ISO 8601 (`metadata.parse_date`), or "": undated.
         url: The article URL, or "".
         body_start: Offset where the body begins (after metadata lines).
+        publisher: Who published it (a newspaper, an agency, a site), or "".
+        author: Who wrote it, or "".
     """
 
     doc_id: str
@@ -54,6 +59,8 @@ class Document:
     date: str = ""
     url: str = ""
     body_start: int = 0
+    publisher: str = ""
+    author: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,17 +123,6 @@ def load_file(path: Path, namespace: str = "") -> Loaded:
     return Loaded([replace(d, doc_id=namespace + d.doc_id) for d in loaded.documents], loaded.problems)
 
 
-def normalize_date(value: str | None) -> str:
-    """`YYYY-MM-DD` from common date spellings (`2023/09/29`, ISO timestamps), else ""."""
-    match = _DATE.search(value or "")
-    if not match:
-        return ""
-    year, month, day = (int(part) for part in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
 def _is_article(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
 
@@ -171,36 +167,14 @@ def decode(data: bytes) -> str:
 
 
 def _load_text(path: Path, text: str) -> Document:
-    body_start, meta = _leading_metadata(text)
-    title = meta.get("title", "")
+    head = read_head(text)
+    title = head.title
     if not title and path.suffix.lower() != ".txt":
-        heading = _HEADING.search(text, body_start)
+        heading = _HEADING.search(text, head.body_start)
         title = heading.group(1) if heading else ""
-    return Document(
-        doc_id=path.stem,
-        text=text,
-        source=str(path),
-        title=title,
-        date=normalize_date(meta.get("date")),
-        url=meta.get("url", ""),
-        body_start=body_start,
-    )
-
-
-def _leading_metadata(text: str) -> tuple[int, dict[str, str]]:
-    """Where the body starts, and the metadata found before it."""
-    match = _DATE_LINE.match(text)
-    if match:
-        return match.end(), {"date": match.group(1)}
-    match = _FRONT_MATTER.match(text)
-    if match:
-        meta = {}
-        for line in match.group(1).splitlines():
-            key, sep, value = line.partition(":")
-            if sep:
-                meta[key.strip().lower()] = value.strip().strip("\"'")
-        return match.end(), meta
-    return 0, {}
+    return Document(doc_id=path.stem, text=text, source=str(path), title=title, date=head.date,
+                    url=head.url, body_start=head.body_start, publisher=head.publisher,
+                    author=head.author)
 
 
 def _load_html(path: Path, html: str) -> Document:
@@ -214,17 +188,14 @@ def _load_html(path: Path, html: str) -> Document:
     except (ValueError, lxml.etree.ParserError):
         tree = None  # nothing parseable: reported below as a file with no article text
     extracted = trafilatura.bare_extraction(
-        tree, with_metadata=True, include_comments=False, favor_recall=True
-    ) if tree is not None else None
-    text = (extracted.text if extracted else "") or ""
-    return Document(
-        doc_id=path.stem,
-        text=text,
-        source=str(path),
-        title=(extracted.title if extracted else "") or "",
-        date=normalize_date(extracted.date if extracted else ""),
-        url=(extracted.url if extracted else "") or "",
-    )
+        tree, with_metadata=True, include_comments=False, favor_recall=True,
+        date_extraction_params=_HTML_DATES) if tree is not None else None
+
+    def field(name: str) -> str:
+        return str(getattr(extracted, name, None) or "")
+    return Document(doc_id=path.stem, text=field("text"), source=str(path), title=field("title"),
+                    date=parse_date(field("date")), url=field("url"),
+                    publisher=field("sitename"), author=field("author"))
 
 
 def _load_corpus(path: Path, text: str) -> Loaded:
@@ -267,11 +238,16 @@ def _record_problem(record: object, seen: set[str]) -> str:
 
 
 def _record_document(record: dict, path: Path) -> Document:
+    def field(*names: str) -> str:
+        value = next((record[n] for n in names if record.get(n)), "")
+        return str(value[0] if isinstance(value, list) and value else value or "").strip()
     return Document(
         doc_id=str(record["doc_id"]),
         text=record["text"].replace("\r\n", "\n").replace("\r", "\n"),
-        source=str(record.get("source") or path),
-        title=str(record.get("title") or ""),
-        date=normalize_date(str(record.get("date") or "")),
-        url=str(record.get("url") or ""),
+        source=field("source") or str(path),
+        title=field("title"),
+        date=parse_date(field("date", "published", "datePublished")),
+        url=field("url", "links"),
+        publisher=field("publisher", "source"),
+        author=field("author"),
     )

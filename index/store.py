@@ -12,6 +12,7 @@ chunks are complete, which is what makes an interrupted ingest safe to run again
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import threading
 import uuid
@@ -74,7 +75,11 @@ class Embedded:
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A document record as stored: what the answerer and the app show."""
+    """A document record as stored: what the answerer and the app show.
+
+    `date` is ISO 8601 or "" (undated, see `Document`); `added` is when the article first
+    entered the index (ISO 8601, UTC).
+    """
 
     doc_id: str
     source: str
@@ -84,6 +89,9 @@ class StoredDocument:
     hash: str
     chunks: int
     text: str = ""
+    publisher: str = ""
+    author: str = ""
+    added: str = ""
 
 
 def connect(settings: Settings):
@@ -286,14 +294,33 @@ class Store:
             if item.document.doc_id not in new:
                 self.chunks.delete(where={"$and": [{"doc_id": item.document.doc_id},
                                                    {"hash": {"$ne": item.hash}}]})
+        added = self._added([i.document.doc_id for i in items if i.document.doc_id not in new])
+        now = _now()
         self.documents.upsert(
             ids=[i.document.doc_id for i in items],
             embeddings=[[1.0]] * len(items),
             documents=[i.document.text for i in items],
-            metadatas=[{"doc_id": i.document.doc_id, "source": i.document.source,
-                        "title": i.document.title, "date": i.document.date, "url": i.document.url,
-                        "hash": i.hash, "chunks": len(i.chunks)} for i in items],
+            metadatas=[{**describe(i.document), "hash": i.hash, "chunks": len(i.chunks),
+                        "added": added.get(i.document.doc_id, now)} for i in items],
         )
+
+    def redescribe(self, document: Document) -> list[tuple[str, str, dict]]:
+        """Store new metadata (`describe`) for an indexed document whose text is unchanged, on
+        its record and its chunks; returns its chunks as `chunk_rows` gives them, for BM25."""
+        self.documents.update(ids=[document.doc_id], metadatas=[describe(document)])  # merged
+        found = self.chunks.get(where={"doc_id": document.doc_id}, include=["documents"])
+        fields = _chunk_fields(document)
+        if found["ids"]:
+            self.chunks.update(ids=found["ids"], metadatas=[fields] * len(found["ids"]))
+        return [(chunk_id, text, _filter_fields(document))
+                for chunk_id, text in zip(found["ids"], found["documents"], strict=True)]
+
+    def _added(self, doc_ids: list[str]) -> dict[str, str]:
+        """When each of `doc_ids` (already stored) was first added."""
+        if not doc_ids:
+            return {}
+        found = self.documents.get(ids=doc_ids, include=["metadatas"])
+        return {meta["doc_id"]: meta.get("added", "") for meta in found["metadatas"]}
 
     def remove(self, doc_id: str) -> None:
         """Remove a document: its record first, then its chunks."""
@@ -305,6 +332,11 @@ class Store:
     def document_hashes(self) -> dict[str, str]:
         """doc_id -> content hash, for every complete document."""
         return {meta["doc_id"]: meta["hash"] for meta in self._pages(self.documents, ["metadatas"])}
+
+    def descriptions(self) -> dict[str, dict[str, str]]:
+        """doc_id -> its metadata as `describe` gives it, for every complete document."""
+        return {meta["doc_id"]: {key: meta.get(key, "") for key in DESCRIBED}
+                for meta in self._pages(self.documents, ["metadatas"])}
 
     def stored_documents(self) -> list[StoredDocument]:
         """Every document record, without its text."""
@@ -371,8 +403,17 @@ def chunk_document(chunk_id: str) -> str:
 
 
 def date_number(date: str) -> int:
-    """`2025-03-14` -> 20250314, for range filters (Chroma compares numbers only); 0 if none."""
-    return int(date.replace("-", "")) if date else 0
+    """The day of an ISO date as a number, `2025-03-14...` -> 20250314, for range filters
+    (Chroma compares numbers only); 0 if undated."""
+    return int(date[:10].replace("-", "")) if date else 0
+
+
+DESCRIBED = ("doc_id", "source", "title", "date", "url", "publisher", "author")
+
+
+def describe(document: Document) -> dict[str, str]:
+    """What is stored about a document beside its text: its `DESCRIBED` fields."""
+    return {key: getattr(document, key) for key in DESCRIBED}
 
 
 def chunk_sentences(meta: dict) -> tuple[list[Span], np.ndarray] | None:
@@ -400,12 +441,16 @@ def _filter_fields(document: Document) -> dict:
             "date_number": date_number(document.date)}
 
 
+def _chunk_fields(document: Document) -> dict:
+    """What each chunk keeps of its document, to filter on and to show with a passage."""
+    return {**_filter_fields(document), "title": document.title, "date": document.date,
+            "publisher": document.publisher, "url": document.url}
+
+
 def _chunk_metadata(item: Embedded, n: int) -> dict:
     document, chunk = item.document, item.chunks[n]
     return {
-        **_filter_fields(document),
-        "title": document.title,
-        "date": document.date,
+        **_chunk_fields(document),
         "start": chunk.start,
         "end": chunk.end,
         "chunk": chunk.number,
@@ -431,7 +476,14 @@ def _stored(meta: dict, text: str = "") -> StoredDocument:
         hash=meta.get("hash", ""),
         chunks=int(meta.get("chunks", 0)),
         text=text,
+        publisher=meta.get("publisher", ""),
+        author=meta.get("author", ""),
+        added=meta.get("added", ""),
     )
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 def _collection_names(settings: Settings, client) -> set[str]:

@@ -205,6 +205,7 @@ def _passage(chunk_id: str, text: str, meta: dict, score: float, similarity: flo
         chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"], end=meta["end"],
         score=score, similarity=similarity, title=meta.get("title", ""),
         date=meta.get("date", ""), source=meta.get("source", ""),
+        publisher=meta.get("publisher", ""), url=meta.get("url", ""),
         sentences=tuple(sentences[0]) if sentences else (),
         sentence_vectors=sentences[1] if sentences else None,
     )

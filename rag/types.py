@@ -28,6 +28,8 @@ class Passage:
     title: str = ""
     date: str = ""
     source: str = ""
+    publisher: str = ""
+    url: str = ""
     sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
     sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -38,7 +40,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """Citation `[n]` of an answer: a verbatim quote and where it stands in its document."""
+    """Citation `[n]` of an answer: a verbatim quote and where it stands in its document, with
+    the article's title, date (ISO 8601, "" if undated), publisher and URL."""
 
     n: int
     doc_id: str
@@ -49,6 +52,8 @@ class Citation:
     start: int
     end: int
     score: float
+    publisher: str = ""
+    url: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -20,7 +20,8 @@ def test_ask_endpoint_returns_the_cli_json_shape(client):
     assert set(result) >= {"question", "answer", "refused", "citations", "timings_ms"}
     assert result["refused"] is False and "86%" in result["answer"]
     citation = result["citations"][0]
-    assert set(citation) == {"n", "doc_id", "source", "title", "date", "quote", "start", "end", "score"}
+    assert set(citation) == {"n", "doc_id", "source", "title", "date", "quote", "publisher", "url",
+                             "start", "end", "score"}
 
 
 def test_retrieve_endpoint_returns_passages(client):

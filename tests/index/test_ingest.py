@@ -250,3 +250,25 @@ def test_bm25_after_an_ingest_reads_only_the_new_chunks(tmp_path, seed_copy, emb
             [(h.chunk_id, round(h.score, 4)) for h in rebuilt.search(query, 5)]
     assert updated.unknown_words({"lukashenka", "zindelport"}) == {"lukashenka"}
     assert updated.unknown_words({"1", "x"}) == set()  # the tokenizer keeps no such word
+
+
+def test_new_metadata_for_unchanged_text_is_stored_without_embedding_again(tmp_path, embedder):
+    settings = Settings(home=tmp_path / "home")
+    corpus = tmp_path / "wire.jsonl"
+    record = {"doc_id": "tram", "text": "The city opened its first tram line to the harbour. "
+                                        "Riders waited for hours on the opening day."}
+    corpus.write_text(json.dumps(record) + "\n")
+    assert ingest([corpus], settings, progress=False, embedder=embedder).new == 1
+    before = _stored_vectors(settings)
+    corpus.write_text(json.dumps({**record, "date": "2024/06/01", "publisher": "Harbour Post"}))
+    report = ingest([corpus], settings, progress=False, embedder=embedder)
+    assert (report.unchanged, report.redescribed, report.changed, report.chunks) == (1, 1, 0, 0)
+    store = Store.open(settings)
+    document = store.document("tram")
+    assert (document.date, document.publisher) == ("2024-06-01", "Harbour Post")
+    assert document.added  # when it first came in, kept
+    after = _stored_vectors(settings)
+    assert after.keys() == before.keys()  # the same chunks, not embedded again
+    assert {m["date"] for _, _, m in store.all_chunks()} == {"2024-06-01"}
+    lexical = LexicalIndex.load(lexical_folder(settings))
+    assert set(lexical.dates.tolist()) == {20240601}  # BM25's filters read the new date too

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from newsdesk.index.clean import body_spans
-from newsdesk.index.load import find_files, load_file, normalize_date
+from newsdesk.index.load import find_files, load_file
 from tests.conftest import FIRST_SEED, SECOND_SEED
 
 
@@ -84,10 +84,3 @@ def test_find_files_reports_missing_and_unsupported_paths(tmp_path):
     assert [f.name for f in files] == ["a.txt", "b.md"]
     assert [p.reason.split(";")[0] for p in problems] == ["no such file or folder",
                                                           "unsupported file type"]
-
-
-def test_normalize_date():
-    assert normalize_date("2023/09/29") == "2023-09-29"
-    assert normalize_date("2025-03-14T10:00:00Z") == "2025-03-14"
-    assert normalize_date("2025-13-01") == ""
-    assert normalize_date("yesterday") == ""

@@ -65,8 +65,9 @@ def test_ingest_exports_the_model_once_into_the_cache(tmp_path):
 
 
 def test_a_damaged_export_leaves_the_model_to_embed(tmp_path, model_only):
-    shutil.copytree(CACHE / "onnx", tmp_path / "onnx")
-    [folder] = (tmp_path / "onnx").iterdir()
+    current = Embedder(cache=CACHE)._export_folder  # the export of the model installed now
+    folder = tmp_path / "onnx" / current.name
+    shutil.copytree(current, folder)
     (folder / "model.onnx").write_bytes(b"not a model")
     damaged = Embedder(cache=tmp_path)
     assert damaged.exported is None
