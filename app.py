@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import datetime
 import functools
 import hmac
 import html
@@ -33,7 +34,7 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from newsdesk import Answer, Assistant, Checking, TextPiece, language
+from newsdesk import Answer, Assistant, Checking, TextPiece, language, when
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
 from newsdesk.index.ingest import ingest
@@ -223,6 +224,8 @@ def answer_markdown(answer: Answer) -> str:
         text = f"*⚠️ {escape_markdown(answer.notice)}*  \n\n{text}"
     if answer.answerer != "extractive":
         text += f"  \n\n<sub>written by {escape_markdown(answer.answerer)}, checked against the sources</sub>"
+    if answer.as_of and answer.as_of != datetime.date.today().isoformat():
+        text += f"  \n\n<sub>as of {escape_markdown(when.spoken(answer.as_of))}</sub>"
     return text
 
 
@@ -286,7 +289,7 @@ def _plain(shown: str) -> str:
 def build(settings: Settings) -> gr.Blocks:
     desk = Desk(settings)
 
-    def respond(message, history, k, articles, since, until, answerer):
+    def respond(message, history, k, articles, since, until, as_of, answerer):
         history = list(history or [])
         question = message if isinstance(message, str) else ""
         turns = _prior_turns(history)
@@ -298,7 +301,7 @@ def build(settings: Settings) -> gr.Blocks:
             with desk.assistant() as assistant:
                 for event in assistant.stream(question, turns, k=k, sources=articles or None,
                                               since=since or None, until=until or None,
-                                              answerer=answerer or None):
+                                              as_of=as_of or None, answerer=answerer or None):
                     match event:
                         case TextPiece(text):
                             for piece in _pieces(text):  # a model streams; extractive text comes whole
@@ -345,6 +348,7 @@ def build(settings: Settings) -> gr.Blocks:
             with gr.Row():
                 since = gr.Textbox(label="Dated on or after (YYYY-MM-DD)")
                 until = gr.Textbox(label="Dated on or before (YYYY-MM-DD)")
+                as_of = gr.Textbox(label="As of (YYYY-MM-DD; empty: today)", elem_id="as-of")
         with gr.Accordion("Add articles", open=False, visible=not settings.read_only):
             files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload",
                             label=f"Articles (.txt .md .html, up to {MAX_UPLOAD_MB} MB each)")
@@ -352,7 +356,7 @@ def build(settings: Settings) -> gr.Blocks:
 
         page.load(lambda: (desk.status(), gr.update(choices=desk.articles())), None,
                   [status, articles], api_visibility="private")
-        box.submit(respond, [box, chat, k, articles, since, until, answerer], [chat, box, panel],
+        box.submit(respond, [box, chat, k, articles, since, until, as_of, answerer], [chat, box, panel],
                    api_visibility="private")
         clear.click(lambda: ([], "", ""), None, [chat, box, panel], api_visibility="private")
         files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
@@ -360,7 +364,7 @@ def build(settings: Settings) -> gr.Blocks:
             upload, files, [added, status, articles, files], api_visibility="private")
 
         def ask(question: str, k: int = 8, sources: list[str] | None = None, since: str = "",
-                until: str = "", answerer: str = "") -> dict:
+                until: str = "", answerer: str = "", as_of: str = "") -> dict:
             """Answer a question about the indexed news articles, with verbatim cited quotes.
 
             Args:
@@ -370,6 +374,8 @@ def build(settings: Settings) -> gr.Blocks:
                 since: Only articles dated on or after this day (YYYY-MM-DD).
                 until: Only articles dated on or before this day (YYYY-MM-DD).
                 answerer: "extractive" or "llm"; empty for the server's default.
+                as_of: The day the question is asked as of (YYYY-MM-DD; empty: today; "none":
+                    no moment): later articles are not read, and the news of that day ranks first.
 
             Returns:
                 {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
@@ -379,20 +385,22 @@ def build(settings: Settings) -> gr.Blocks:
             """
             return _call(desk, "ask", lambda assistant: assistant.ask(
                 question, k=k, sources=sources or None, since=since or None, until=until or None,
-                answerer=answerer or None).to_dict())
+                as_of=as_of or None, answerer=answerer or None).to_dict())
 
-        def retrieve(query: str, k: int = 5) -> dict:
+        def retrieve(query: str, k: int = 5, as_of: str = "") -> dict:
             """The passages of the indexed news articles that best match a query.
 
             Args:
                 query: A question or keywords, at most 4,000 characters.
                 k: How many passages, 1 to 100.
+                as_of: The day the query is asked as of (YYYY-MM-DD; empty: today; "none": no
+                    moment).
 
             Returns:
                 {"query", "passages": [{"doc_id", "text", "start", "end", "score", "title", "date", ...}]}
             """
             return _call(desk, "retrieve", lambda assistant: {"query": query, "passages": [
-                p.to_dict() for p in assistant.retriever.retrieve(query, k)]})
+                p.to_dict() for p in assistant.retriever.retrieve(query, k, as_of=as_of or None)]})
 
         # Outside the queue: many at once (bounded by Desk.worker), and MCP calls them directly.
         gr.api(ask, api_name="ask", queue=False)

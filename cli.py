@@ -9,11 +9,13 @@ non-zero; they never show a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import signal
 import sys
 from pathlib import Path
 
+from newsdesk import when
 from newsdesk.index.errors import NewsdeskError
 from newsdesk.index.settings import (
     INDEX_FLAGS,
@@ -27,7 +29,7 @@ from newsdesk.types import Answer, Checking, TextPiece
 
 EXIT_PROBLEMS = 1  # the command ran, but some input was skipped
 EXIT_ERROR = 2  # the command could not run
-SUITES = ("seeds", "realtimeqa", "rgb")
+SUITES = ("seeds", "temporal", "realtimeqa", "rgb")
 BENCH = Path("../shared/bench")
 
 
@@ -80,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
                                                               "(doc_id or path); repeatable")
         command.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
         command.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+        command.add_argument("--as-of", dest="as_of", metavar="DAY",
+                             help="ask as of this day, YYYY-MM-DD (default today; 'none': no "
+                                  "moment): later articles are not read, newer ones rank first")
         if name == "ask":
             add_flags(command, LLM_FLAGS)
         command.set_defaults(run=_ask if name == "ask" else _retrieve)
@@ -103,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
                                                         "wins and losses")
     evaluate.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
+    evaluate.add_argument("--as-of", dest="as_of", help="RealTimeQA: ask each question as of "
+                          "'question' (its own date, default), 'none' (no moment) or YYYY-MM-DD")
     add_flags(evaluate, LLM_FLAGS)  # score answers written by an LLM
     evaluate.set_defaults(run=_eval)
 
@@ -162,7 +169,7 @@ def _retrieve(args) -> int:
 
     retriever = Retriever.open(settings=from_flags(args))
     passages = retriever.retrieve(args.question, args.k, sources=args.source,
-                                  since=args.since, until=args.until)
+                                  since=args.since, until=args.until, as_of=args.as_of)
     if args.json:
         print(json.dumps({"query": args.question, "passages": [p.to_dict() for p in passages]},
                          ensure_ascii=False))
@@ -180,7 +187,7 @@ def _ask(args) -> int:
     assistant = Assistant.open(settings=from_flags(args))
     answer = None
     for event in assistant.stream(args.question, k=args.k, sources=args.source, since=args.since,
-                                  until=args.until):
+                                  until=args.until, as_of=args.as_of):
         match event:
             case TextPiece(text) if not args.json:
                 print(text, end="", flush=True)  # the answer as it is written
@@ -198,6 +205,8 @@ def _ask(args) -> int:
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.n}] {_label(c)}, chars {c.start}-{c.end}")
+    if answer.as_of and answer.as_of != datetime.date.today().isoformat():
+        print(f"\n(asked as of {when.spoken(answer.as_of)})")
     if answer.related:
         print("\nRelated reading:")
         for passage in answer.related:
@@ -233,7 +242,7 @@ def _eval(args) -> int:
 
     run_suite(args.suite, from_flags(args), data=args.data or BENCH / _DATA[args.suite],
               systems=args.systems, limit=args.limit, baseline=args.baseline,
-              reports=args.reports, progress=not args.quiet)
+              reports=args.reports, progress=not args.quiet, as_of=args.as_of)
     return 0
 
 
@@ -266,7 +275,7 @@ def _stress(args) -> int:
     return 0
 
 
-_DATA = {"seeds": "", "realtimeqa": "realtimeqa-2023q4", "rgb": "rgb-en-fact"}
+_DATA = {"seeds": "", "temporal": "", "realtimeqa": "realtimeqa-2023q4", "rgb": "rgb-en-fact"}
 
 
 def _label(item) -> str:

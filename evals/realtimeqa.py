@@ -4,6 +4,10 @@ Scores, per system: document-level retrieval on `gold_doc_ids` and on `relevant_
 answer in context (the correct choice appears in the retrieved text, capped at the same budget
 of word pieces for every system); choice accuracy (picking among the four choices by the retrieved
 evidence); and, for newsdesk's default, whether its answer names the correct choice.
+
+Each question is asked as of its own date by default (the benchmark's setting: the quiz is
+asked the week it is written, and articles dated after it could not have been read); `as_of`
+"none" asks every question as of no moment, as newsdesk did before it knew of time.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from newsdesk.evals.systems import System, is_default, open_assistant, open_inde
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
-from newsdesk.inputs import Filters
+from newsdesk.inputs import Filters, check_as_of
 
 BUDGET = 1000  # word pieces of context every system gets for "answer in context"
 DEPTH = 60  # passages read to rank documents 10 deep (as many as the retriever finds)
@@ -61,12 +65,18 @@ def pick_choice(question: str, choices: list[str], context: list[str], embedder:
     return int(np.argmax(np.asarray(mentions) + 0.01 * closeness))
 
 
+def asked_as_of(question: dict, as_of: str = "question") -> str:
+    """The day `question` is asked as of: its own date for "question", else `as_of` as
+    `inputs.check_as_of` reads it ("none": no moment)."""
+    return check_as_of(question["date"].replace("/", "-") if as_of == "question" else as_of)
+
+
 def run(systems: list[System], embedder: Embedder, settings: Settings, data: Path,
-        limit: int | None = None, progress: bool = True) -> SuiteResult:
+        limit: int | None = None, progress: bool = True, as_of: str = "question") -> SuiteResult:
     questions = load_questions(data)[:limit]
     corpus = [data / "corpus.jsonl"]
     result = SuiteResult("realtimeqa", notes={"questions": len(questions), "budget_word_pieces": BUDGET,
-                                              "data": str(data)})
+                                              "data": str(data), "as_of": as_of})
     for system in systems:
         started = time.perf_counter()
         if system.stock:
@@ -74,7 +84,7 @@ def run(systems: list[System], embedder: Embedder, settings: Settings, data: Pat
 
             stock = StockPipeline.build(data.resolve().name, corpus, embedder.name, progress)
 
-            def search(query, stock=stock):
+            def search(query, day, stock=stock):
                 hits = stock.search(query, 20)
                 return [h.doc_id for h in hits], [h.text for h in hits]
             assistant = None
@@ -82,21 +92,22 @@ def run(systems: list[System], embedder: Embedder, settings: Settings, data: Pat
             indexed = open_index(data.resolve().name, corpus, system, embedder, settings, progress)
             assistant = open_assistant(indexed, system, embedder)
 
-            def search(query, retriever=assistant.retriever):
-                passages = retriever.search(query, DEPTH, Filters())
+            def search(query, day, retriever=assistant.retriever):
+                passages = retriever.search(query, DEPTH, Filters(as_of=day))
                 return [p.doc_id for p in passages], [p.text for p in passages]
         result.notes[f"{system.name}: index ready in s"] = round(time.perf_counter() - started, 1)
         result.systems.append(_score(system, questions, search, embedder, progress,
-                                     assistant if is_default(system) else None))
+                                     assistant if is_default(system) else None, as_of))
     return result
 
 
-def _score(system, questions, search, embedder, progress, assistant) -> SystemResult:
+def _score(system, questions, search, embedder, progress, assistant, as_of) -> SystemResult:
     outcome = SystemResult(system.name)
     ranked, latencies = {}, []
     for q in tqdm(questions, desc=system.name, disable=not progress):
+        day = asked_as_of(q, as_of)
         started = time.perf_counter()
-        doc_ids, texts = search(q["question"])
+        doc_ids, texts = search(q["question"], day)
         latencies.append((time.perf_counter() - started) * 1000)
         ranked[q["qid"]] = doc_ids
         context = within_budget(texts, embedder)
@@ -106,7 +117,7 @@ def _score(system, questions, search, embedder, progress, assistant) -> SystemRe
                "choice_correct": float(pick_choice(q["question"], q["choices"], context, embedder)
                                        == q["answer_index"])}
         if assistant is not None:
-            answer = assistant.ask(q["question"])
+            answer = assistant.ask(q["question"], as_of=day or "none")
             short = answer.short_answer.text if answer.short_answer else None
             row.update(answer=answer.text, refused=answer.refused, short_answer=short,
                        answer_has_choice=float(metrics.contains(answer.text, correct)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsdesk.evals import bench, realtimeqa, report, rgb, seeds
+from newsdesk.evals import bench, realtimeqa, report, rgb, seeds, temporal
 from newsdesk.evals.systems import SYSTEMS, pick, with_llm
 from newsdesk.index.embed import Embedder
 from newsdesk.index.settings import Settings
@@ -12,8 +12,11 @@ from newsdesk.index.settings import Settings
 
 def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = None,
               limit: int | None = None, baseline: Path | None = None,
-              reports: Path = report.REPORTS, progress: bool = True) -> Path:
-    """Score `systems` (comma-separated names, "all", or None for the default) on `suite`.
+              reports: Path = report.REPORTS, progress: bool = True,
+              as_of: str | None = None) -> Path:
+    """Score `systems` (comma-separated names, "all", or None for the default) on `suite`,
+    each question asked `as_of` a day (RealTimeQA: default each question's own date; "none"
+    for no moment).
 
     Returns:
         The JSON report's path (a Markdown table and a PNG chart lie beside it).
@@ -23,9 +26,13 @@ def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = 
     embedder = Embedder.of(settings)
     if suite == "seeds":
         result = seeds.run(chosen, embedder, settings, limit=limit, progress=progress)
+    elif suite == "temporal":
+        result = temporal.run(chosen, embedder, settings, limit=limit, progress=progress)
+    elif suite == "realtimeqa":
+        result = realtimeqa.run(chosen, embedder, settings, data, limit=limit, progress=progress,
+                                as_of=as_of or "question")
     else:
-        runner = realtimeqa if suite == "realtimeqa" else rgb
-        result = runner.run(chosen, embedder, settings, data, limit=limit, progress=progress)
+        result = rgb.run(chosen, embedder, settings, data, limit=limit, progress=progress)
     comparison = report.compare(result, baseline) if baseline else ""
     print(report.table(result))
     if comparison:

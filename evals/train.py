@@ -40,7 +40,7 @@ from newsdesk import language
 from newsdesk.assistant import Assistant
 from newsdesk.citations import passage_sentences
 from newsdesk.evals import metrics
-from newsdesk.evals.realtimeqa import load_questions
+from newsdesk.evals.realtimeqa import asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
 from newsdesk.evals.tune import train_sample
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, question_features
@@ -84,13 +84,14 @@ def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = 
     assistant, answerer = _default_answerer(data, settings, embedder, progress)
     tables, labels, groups, baseline, texts, asked = [], [], [], [], [], []
     for n, q in enumerate(tqdm(load_questions(data), desc="questions", disable=not progress)):
-        evidence = assistant.evidence(q["question"])
+        evidence = assistant.evidence(q["question"], as_of=asked_as_of(q))
         sentences = passage_sentences(evidence.passages)
         if not sentences:
             continue
         correct = q["choices"][q["answer_index"]]
         hand = answerer.hand_set_scores(q["question"], sentences, evidence.vectors)
-        tables.append(question_features(q["question"], sentences, evidence.vectors, KINDS))
+        tables.append(question_features(q["question"], sentences, evidence.vectors, KINDS,
+                                        as_of=evidence.as_of))
         labels += [metrics.contains(s.text, correct) for s in sentences]
         groups += [n] * len(sentences)
         baseline.append(hand)
@@ -359,7 +360,7 @@ def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
     cases = []
     for q in tqdm(load_questions(data), desc="refusals", disable=not progress):
         correct = q["choices"][q["answer_index"]]
-        evidence = assistant.evidence(q["question"])
+        evidence = assistant.evidence(q["question"], as_of=asked_as_of(q))
         case = {"asked": answerer.refusal_grounds(q["question"], list(evidence.passages),
                                                   evidence.vectors)}
         cases.append(case)
@@ -371,7 +372,7 @@ def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
         case["answerable"] = case["asked"]
         for kind, gone in (("near_miss", holders), ("off_story", story)):
             others = [doc for doc in texts if doc not in gone]
-            missed = assistant.evidence(q["question"], sources=others)
+            missed = assistant.evidence(q["question"], sources=others, as_of=asked_as_of(q))
 
             def unknown(words: set[str], others: list[str] = others) -> set[str]:
                 found = {w: tokenize([w], return_ids=False)[0] for w in words}

@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from newsdesk.evals.realtimeqa import DEPTH, load_questions
+from newsdesk import language
+from newsdesk.evals.realtimeqa import DEPTH, asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, EVAL_HOME, open_assistant, open_index
 from newsdesk.fusion import Candidates, RetrievalConfig, rank
 from newsdesk.index.embed import Embedder
@@ -51,15 +52,17 @@ DISTRACTORS = 1500  # about as many as the relevant search results, as in the re
 # recall 0.756 -> 0.705, measured 2026-11-28). It stays at 0.1.
 GRID = {
     "fusion": ("rrf", "convex"),
-    "lexical_weight": (0.05, 0.1, 0.2, 0.35, 0.5),
-    "rrf_k": (5, 10, 30, 60),
-    "candidates": (40, 100, 150),
+    "lexical_weight": (0.0, 0.05, 0.1, 0.2, 0.35),
+    "keyword_weight": (0.1, 0.2, 0.35, 0.5),
+    "rrf_k": (10, 60),
+    "candidates": (100, 150),
     "document_weight": (0.0, 0.5),
-    "length_prior": (0.0, 0.01, 0.02, 0.05, 0.1),
+    "length_prior": (0.0, 0.02, 0.05, 0.1),
+    "recency": (0.0, 0.01, 0.02, 0.04, 0.08, 0.16),
 }
 GUARDS = ("names", "articles")  # query sets on train that a chosen setting must not lose
 POOL = 150  # candidates gathered per stage, the most any setting reads
-FORMAT = 2  # of the cached candidates: 2 keeps BM25's scores beside its chunk ids
+FORMAT = 3  # of the cached candidates: 3 asks each query as of its question's date
 NAME_DOCUMENTS = 10  # a name held by more articles than this is not rare enough to test
 _WORD = re.compile(r"\w+")
 
@@ -100,14 +103,19 @@ def gather(data: Path, settings: Settings, embedder: Embedder,
     for rows in (cached["questions"], cached["names"]):
         for row in rows:
             row["lengths"] = retriever.article_lengths(row["dense"], row["lexical"])
+            row["ages"] = retriever.article_ages(row["query"], Filters(as_of=row["as_of"]),
+                                                 row["dense"], row["lexical"])
+            row["keywords"] = language.read_question(row["query"]).keywords
     cached["articles"] = article_queries(cached["questions"], load_questions(data))
     return cached
 
 
 def _candidates(data: Path, retriever, embedder: Embedder, version: str,
                 progress: bool) -> dict:
-    queries = {"questions": [(q["qid"], q["question"], q["gold_doc_ids"])
-                             for q in load_questions(data)],
+    """Each query's candidates, asked as of its question's date (the benchmark's setting)."""
+    questions = load_questions(data)
+    days = {q["qid"]: asked_as_of(q) for q in questions}
+    queries = {"questions": [(q["qid"], q["question"], q["gold_doc_ids"]) for q in questions],
                "names": name_queries(data)}
     found: dict = {"version": version, "pool": POOL, "format": FORMAT}
     for kind, asked in queries.items():
@@ -115,8 +123,8 @@ def _candidates(data: Path, retriever, embedder: Embedder, version: str,
         found[kind] = []
         for (qid, text, gold), vector in tqdm(list(zip(asked, vectors, strict=True)), desc=kind,
                                               disable=not progress):
-            candidates = retriever.candidates(text, vector, Filters())
-            found[kind].append({"qid": qid, "query": text, "gold": gold,
+            candidates = retriever.candidates(text, vector, Filters(as_of=days[qid]))
+            found[kind].append({"qid": qid, "query": text, "gold": gold, "as_of": days[qid],
                                 "dense": candidates.dense, "lexical": candidates.lexical})
     return found
 
@@ -171,7 +179,7 @@ def score(rows: list[dict], config: RetrievalConfig) -> dict[str, float]:
 def _first_gold(row: dict, config: RetrievalConfig) -> int:
     """Rank (1-10) of the first gold document, 0 if none is in the top 10."""
     candidates = Candidates(tuple(map(tuple, row["dense"])), tuple(map(tuple, row["lexical"])),
-                            row.get("lengths", {}))
+                            row.get("lengths", {}), row.get("ages"), row.get("keywords", False))
     fused = rank(candidates, config)[:DEPTH]
     documents = list(dict.fromkeys(chunk_document(chunk_id) for chunk_id, _ in fused))[:10]
     return next((n for n, d in enumerate(documents, 1) if d in row["gold"]), 0)

@@ -181,8 +181,10 @@ class LexicalIndex:
                 rows.setdefault(name, []).append(row)
         return rows
 
-    def mask(self, doc_ids: set[str] | None, since: int, until: int) -> np.ndarray | None:
-        """Rows that pass the filters, or None when nothing is filtered."""
+    def mask(self, doc_ids: set[str] | None, since: int, until: int, dated: bool = True
+             ) -> np.ndarray | None:
+        """Rows that pass the filters (dates as `date_number`s, 0 for none), or None when
+        nothing is filtered. An undated row passes `until` only when not `dated`."""
         if not doc_ids and not since and not until:
             return None
         allowed = np.ones(len(self.ids), dtype=bool)
@@ -193,8 +195,13 @@ class LexicalIndex:
         if since:
             allowed &= self.dates >= since
         if until:
-            allowed &= (self.dates <= until) & (self.dates > 0)
+            allowed &= (self.dates <= until) & ((self.dates > 0) | (not dated))
         return allowed
+
+    def day(self, doc_id: str) -> int:
+        """The `date_number` of the article `doc_id`: 0 if undated or not indexed."""
+        rows = self._rows_of.get(doc_id)
+        return int(self.dates[rows[0]]) if rows else 0
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:

@@ -90,6 +90,7 @@ class Assistant:
         sources: list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        as_of: str | None = None,
         answerer: str | None = None,
     ) -> Answer:
         """Answer `question`, reading earlier turns of `history` for follow-ups.
@@ -101,6 +102,9 @@ class Assistant:
             sources: Only these articles (doc_id or source path).
             since: Only articles dated on or after this day (YYYY-MM-DD).
             until: Only articles dated on or before this day.
+            as_of: The day the question is asked as of (YYYY-MM-DD; default today; "none" for
+                no moment): articles dated after it are not read, and the news of that moment
+                ranks first.
             answerer: "extractive" or "llm" for this question; default: the LLM when one is
                 configured.
 
@@ -108,7 +112,7 @@ class Assistant:
             An `Answer`; `refused` is True when the articles do not hold the answer.
         """
         return final_answer(self.stream(question, history, k=k, sources=sources, since=since,
-                                        until=until, answerer=answerer))
+                                        until=until, as_of=as_of, answerer=answerer))
 
     def stream(
         self,
@@ -119,21 +123,24 @@ class Assistant:
         sources: list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        as_of: str | None = None,
         answerer: str | None = None,
     ) -> Iterator[AnswerEvent]:
         """`ask`, as it happens: `TextPiece`s as they are written, `Checking` while an LLM's
         citations are verified, then the final `Answer` (see `newsdesk.answerer`)."""
         writer = self._answerer(answerer)
-        return writer.stream(self.evidence(question, history, k=k, sources=sources, since=since,
-                                           until=until))
+        evidence = self.evidence(question, history, k=k, sources=sources, since=since,
+                                 until=until, as_of=as_of)
+        return (replace(event, as_of=evidence.as_of) if isinstance(event, Answer) else event
+                for event in writer.stream(evidence))
 
     def evidence(self, question: str, history: list[dict] | None = None, *, k: int | None = None,
                  sources: list[str] | None = None, since: str | None = None,
-                 until: str | None = None) -> Evidence:
+                 until: str | None = None, as_of: str | None = None) -> Evidence:
         """The question, the conversation it follows, and the passages retrieved for it."""
         question = check_question(question)
         turns = check_history(history)
-        filters = Filters.make(sources, since, until)
+        filters = Filters.make(sources, since, until, as_of)
         base = check_k(k, self.k)
         started = time.perf_counter()
         context = conversation.context(question, turns)
@@ -143,7 +150,7 @@ class Assistant:
         passages = self.retriever.search(unsent.queries[-1], wide, filters, vector=vectors[-1],
                                          twins=True)
         passages = self.retriever.with_following(passages, _FOLLOWING)
-        return replace(unsent, passages=tuple(passages), vectors=vectors,
+        return replace(unsent, passages=tuple(passages), vectors=vectors, as_of=filters.as_of,
                        retrieve_ms=(time.perf_counter() - started) * 1000)
 
     def _answerer(self, name: str | None) -> Answerer:

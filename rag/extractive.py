@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from newsdesk import attribution, conflicts, language
+from newsdesk import attribution, conflicts, language, when
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, Sentence, passage_sentences, sentence_spans_of
 from newsdesk.index.embed import Embedder
@@ -27,6 +27,7 @@ from newsdesk.types import (
     Answer,
     AnswerEvent,
     AnswerSentence,
+    Citation,
     Conflict,
     Evidence,
     Passage,
@@ -154,12 +155,12 @@ class ExtractiveAnswerer(Answerer):
         """The answer comes whole: one `TextPiece`, then the `Answer`."""
         started = time.perf_counter()
         answer = self._answer(evidence.question, list(evidence.passages), evidence.context,
-                              evidence.vectors)
+                              evidence.vectors, evidence.as_of)
         yield TextPiece(answer.text)
         yield replace(answer, timings_ms=timings(evidence, started))
 
     def _answer(self, question: str, passages: list[Passage], context: str,
-                asked: np.ndarray | None = None) -> Answer:
+                asked: np.ndarray | None = None, as_of: str = "") -> Answer:
         own, terms = question_terms(question, context)
         several = asks_for_several(question)
         every = passage_sentences(passages)
@@ -182,7 +183,7 @@ class ExtractiveAnswerer(Answerer):
             asked = asked if asked is not None else self.embedder.embed(
                 [question, f"{question} {context}"] if context else [question])
             scores = scores + config.learned_weight * scorer.score(
-                question_features(question, every, asked, scorer.kinds, context))
+                question_features(question, every, asked, scorer.kinds, context, as_of))
         chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
         types = () if several else self.answer_types(question, asked)
         disputes = conflicts.find(question, chosen, every, types)
@@ -298,15 +299,18 @@ class ExtractiveAnswerer(Answerer):
 
 
 def question_features(question: str, sentences: list[Sentence], asked: np.ndarray,
-                      kinds: tuple[str, ...], context: str = "") -> dict[str, np.ndarray]:
+                      kinds: tuple[str, ...], context: str = "", as_of: str = ""
+                      ) -> dict[str, np.ndarray]:
     """The sentence scorer's features of `sentences` (which carry their vectors) for `question`
-    (`asked`: its vectors, as `Evidence.vectors`; `context`: the earlier turn it follows)."""
+    (`asked`: its vectors, as `Evidence.vectors`; `context`: the earlier turn it follows;
+    `as_of`: the day it is asked as of, "" for none)."""
     meaning = (np.stack([s.vector for s in sentences]) @ asked.T).max(axis=1)
     terms = content_terms(f"{question} {context}")
     overlap = np.array([_overlap(terms, s.text) for s in sentences])
     words = {w.lower() for w in _WORD.findall(f"{question} {context}")}
+    ages = when.ages([s.passage.date for s in sentences], question, as_of)
     return sentence_features(language.read_question(question), words, sentences, meaning,
-                             overlap, kinds)
+                             overlap, kinds, ages)
 
 
 def question_terms(question: str, context: str = "") -> tuple[set[str], set[str]]:
@@ -321,8 +325,10 @@ def topic_words(question: str) -> set[str]:
     """The question's content words that name what it is about (`language.Words.topical`:
     nouns, names, adjectives, numbers): a refusal weighs those the articles never use. A verb
     the articles lack ("What happened at ...?", "How did she react?") does not tell that they
-    cannot answer: the sentences are scored for what it asks."""
-    return content_terms(" ".join(language.read_question(question).topical))
+    cannot answer: the sentences are scored for what it asks. Nor do the words of a time it
+    names ("last month"): that is when, not what (`newsdesk.when`)."""
+    timely = content_terms(" ".join(language.times(question)))
+    return content_terms(" ".join(language.read_question(question).topical)) - timely
 
 
 def content_terms(text: str) -> set[str]:
@@ -462,17 +468,49 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str],
     found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms, types))),
                  None)
     short = cited(found[0], *found[1]) if found else None
-    disagreements = [Conflict(conflicts.kind_of(dispute), tuple(cited(*v) for v in dispute))
+    disagreements = [Conflict(conflicts.kind_of(dispute), tuple(cited(*v) for v in
+                                                                _newest_first(dispute)))
                      for dispute in disputes]
     if disagreements:
-        lines.insert(0, " ".join(
-            "The sources disagree: " + ", ".join(f"“{v.text}” [{v.n}]" for v in c.values) + "."
-            for c in disagreements))
+        lines.insert(0, " ".join(_disagreement(c, citations.all()) for c in disagreements))
+        for conflict in disagreements:  # a figure updated since: the newest one answers
+            if short and _dated_apart(conflict, citations.all()) and any(
+                    v.n == short.n and v.start < short.end and short.start < v.end
+                    for v in conflict.values):
+                short = conflict.values[0]
     if short:
         lines.insert(0, f"{short.text} [{short.n}].")
     return Answer(question=question, text="\n\n".join(lines), refused=False,
                   citations=citations.all(), short_answer=short, conflicts=disagreements,
                   sentences=[AnswerSentence(quote.text, [n]) for quote, n in numbered])
+
+
+def _newest_first(dispute: list[tuple[Sentence, int, int]]) -> list[tuple[Sentence, int, int]]:
+    """The values in dispute, those of the newest articles first (undated ones last), when
+    their articles were written on different days; else as found."""
+    days = [s.passage.date[:10] for s, _, _ in dispute]
+    if len(set(days)) < 2:
+        return dispute
+    return sorted(dispute, key=lambda value: value[0].passage.date[:10] or "0", reverse=True)
+
+
+def _dated_apart(conflict: Conflict, cited: Sequence[Citation]) -> bool:
+    """Whether the values in dispute were written on different days (a figure updated)."""
+    dates = {c.n: c.date[:10] for c in cited}
+    return len({dates.get(v.n, "") for v in conflict.values}) == len(conflict.values) and \
+        all(dates.get(v.n) for v in conflict.values)
+
+
+def _disagreement(conflict: Conflict, cited: Sequence[Citation]) -> str:
+    """The line that tells the values in dispute: each with its article's day, newest first,
+    when they were written on different days ("As of 10 March 2024, “9,500” [1]; on 6 March
+    2024, “4,800” [2]."), else as sources that disagree."""
+    if not _dated_apart(conflict, cited):
+        return "The sources disagree: " + ", ".join(f"“{v.text}” [{v.n}]" for v in conflict.values) + "."
+    dates = {c.n: c.date for c in cited}
+    told = [f"{'as of' if i == 0 else 'on'} {when.spoken(dates[v.n])}, “{v.text}” [{v.n}]"
+            for i, v in enumerate(conflict.values)]
+    return "; ".join(told)[0].upper() + "; ".join(told)[1:] + "."
 
 
 def _short_span(question: str, sentence: Sentence, terms: set[str],

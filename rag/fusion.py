@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsdesk.index.store import chunk_document, chunk_position
 
@@ -45,6 +45,14 @@ class RetrievalConfig:
         document_weight: A chunk's fused score is raised by this times its article's score
             (the sum of the article's two best chunk scores), so the passages of an article
             that matches in several places rise together. 0 turns it off.
+        recency: News is read as of a moment: a chunk's score is lowered by `recency *
+            log(1 + its article's age in days)`, its age counted from the day the question is
+            asked as of, or from the window of days the question names ("last week", "in
+            March": 0 inside it). An undated article counts the mean of the dated ones found.
+            0 turns it off; so does a question asked as of no moment.
+        keyword_weight: `lexical_weight` for a query of names and keywords, not a question
+            ("Gerasimov Kursk", `language.Words.keywords`): BM25 finds rare names that the
+            embedding blurs.
     """
 
     dense: bool = True
@@ -57,6 +65,8 @@ class RetrievalConfig:
     lead_prior: float = 0.1
     length_prior: float = 0.05
     document_weight: float = 0.0
+    recency: float = 0.0
+    keyword_weight: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -64,25 +74,31 @@ class Candidates:
     """What each stage found for one query, best first.
 
     `dense`: `(chunk_id, cosine similarity)` pairs; `lexical`: `(chunk_id, BM25 score)` pairs;
-    `lengths`: chunks per article, of the articles found (an article not in it counts one).
+    `lengths`: chunks per article, of the articles found (an article not in it counts one);
+    `ages`: days from each dated article found to the moment the question is about (empty when
+    it is asked as of no moment); `keywords`: the query is names and keywords, not a question.
     A chunk id is `doc_id::version::position` (`newsdesk.index.store.chunk_id`).
     """
 
     dense: tuple[tuple[str, float], ...] = ()
     lexical: tuple[tuple[str, float], ...] = ()
     lengths: Mapping[str, int] = field(default_factory=dict)
+    ages: Mapping[str, float] | None = None
+    keywords: bool = False
 
 
 def rank(candidates: Candidates, config: RetrievalConfig) -> list[tuple[str, float]]:
     """Chunk ids and fused scores, best first, by the stages and weights `config` sets."""
+    if candidates.keywords:
+        config = replace(config, lexical_weight=config.keyword_weight)
     dense = candidates.dense[: config.candidates] if config.dense else ()
     lexical = candidates.lexical[: config.candidates] if config.lexical else ()
     if config.fusion == "convex":
-        fused = _convex(dense, lexical, config, candidates.lengths)
+        fused = _convex(dense, lexical, config, candidates)
     else:
         rankings, weights = [], []
         if dense:
-            rankings.append([chunk_id for chunk_id, _ in _with_priors(dense, config, candidates.lengths)])
+            rankings.append([chunk_id for chunk_id, _ in _with_priors(dense, config, candidates)])
             weights.append(1.0)
         if lexical:
             rankings.append([chunk_id for chunk_id, _ in lexical])
@@ -119,7 +135,7 @@ def reciprocal_rank_fusion(
 
 
 def _convex(dense: tuple[tuple[str, float], ...], lexical: tuple[tuple[str, float], ...],
-            config: RetrievalConfig, lengths: Mapping[str, int]) -> list[tuple[str, float]]:
+            config: RetrievalConfig, candidates: Candidates) -> list[tuple[str, float]]:
     """Dense similarity plus the weighted, normalised BM25 score, less the priors."""
     similarity = dict(dense)
     floor = min(similarity.values(), default=0.0)  # no chunk the dense stage missed scores more
@@ -127,16 +143,28 @@ def _convex(dense: tuple[tuple[str, float], ...], lexical: tuple[tuple[str, floa
     bm25 = {chunk_id: score / best for chunk_id, score in lexical}
     scored = {chunk_id: similarity.get(chunk_id, floor) + config.lexical_weight * bm25.get(chunk_id, 0.0)
               for chunk_id in dict.fromkeys([*similarity, *bm25])}
-    return _with_priors(tuple(scored.items()), config, lengths)
+    return _with_priors(tuple(scored.items()), config, candidates)
 
 
 def _with_priors(scored: tuple[tuple[str, float], ...], config: RetrievalConfig,
-                 lengths: Mapping[str, int]) -> list[tuple[str, float]]:
-    """Each chunk with its score lowered by the lead and the length prior, best first."""
+                 candidates: Candidates) -> list[tuple[str, float]]:
+    """Each chunk with its score lowered by the lead, the length and the recency prior, best
+    first."""
+    lengths, age = candidates.lengths, _age_penalty(candidates, config.recency)
     lowered = [(chunk_id, score - config.lead_prior * math.log1p(chunk_position(chunk_id))
-                - config.length_prior * math.log(lengths.get(chunk_document(chunk_id), 1)))
+                - config.length_prior * math.log(lengths.get(chunk_document(chunk_id), 1))
+                - age(chunk_document(chunk_id)))
                for chunk_id, score in scored]
     return sorted(lowered, key=lambda pair: -pair[1])
+
+
+def _age_penalty(candidates: Candidates, weight: float):
+    """doc_id -> how much its age lowers its chunks' scores (see `RetrievalConfig.recency`)."""
+    if not weight or candidates.ages is None:
+        return lambda doc_id: 0.0
+    penalties = {doc_id: weight * math.log1p(max(age, 0.0)) for doc_id, age in candidates.ages.items()}
+    undated = sum(penalties.values()) / len(penalties) if penalties else 0.0
+    return lambda doc_id: penalties.get(doc_id, undated)
 
 
 def _with_document_score(fused: list[tuple[str, float]], weight: float) -> list[tuple[str, float]]:

@@ -1,4 +1,5 @@
-"""User input, checked in one place: the question, how many passages, which articles and dates.
+"""User input, checked in one place: the question, how many passages, which articles and dates,
+and the moment a question is asked as of.
 
 The command line, the HTTP API, the MCP tools and the Python API all go through these, so the
 same input gets the same result, or the same one-line error, wherever it comes from. (Whether a
@@ -59,18 +60,41 @@ def check_date(value: object, name: str) -> str:
         raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.") from None
 
 
+def check_as_of(value: object) -> str:
+    """The day a question is asked as of: today for None, "" or "now"; "" (no moment: every
+    article is read, none is older than another) for "none"; else a day, `YYYY-MM-DD` (a date
+    or a datetime; a time is read as its day). BadInputError otherwise."""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value or "").strip().lower()
+    if text in ("", "now", "today"):
+        return datetime.date.today().isoformat()
+    if text == "none":
+        return ""
+    return check_date(text[:10] if len(text) > 10 and text[10] in "t " else text, "as-of")
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to some articles (doc_id or source) and to a date range."""
+    """Restrict retrieval to some articles (doc_id or source) and to a date range, as of a day.
+
+    `as_of` (`YYYY-MM-DD`, "" for none) is the day the question is asked: articles dated after
+    it are not read, and the ranking prefers the news of that moment (`fusion`). Undated
+    articles are read whatever the day, ranked as neither new nor old.
+    """
 
     sources: tuple[str, ...] = ()
     since: str = ""
     until: str = ""
+    as_of: str = ""
 
     @classmethod
-    def make(cls, sources=None, since=None, until=None) -> Filters:
-        """Filters from user input; BadInputError for a date that is not a day, an end before
-        the start, or sources that are not a list of names."""
+    def make(cls, sources=None, since=None, until=None, as_of=None) -> Filters:
+        """Filters from user input (`as_of` as `check_as_of` reads it: None is today);
+        BadInputError for a date that is not a day, an end before the start, or sources that
+        are not a list of names."""
         if isinstance(sources, str):
             sources = [sources]
         if sources is not None and not (isinstance(sources, list | tuple)
@@ -79,7 +103,17 @@ class Filters:
         since, until = check_date(since, "since"), check_date(until, "until")
         if since and until and until < since:
             raise BadInputError(f"--until {until} is before --since {since}; swap them.")
-        return cls(tuple(dict.fromkeys(s.strip() for s in sources or () if s.strip())), since, until)
+        as_of = check_as_of(as_of)
+        if as_of and since and since > as_of:
+            raise BadInputError(f"--since {since} is after --as-of {as_of}: no article can be "
+                                "read; move one of them.")
+        return cls(tuple(dict.fromkeys(s.strip() for s in sources or () if s.strip())), since,
+                   until, as_of)
+
+    @property
+    def last_day(self) -> str:
+        """The last day an article may be dated: the earlier of `until` and `as_of`."""
+        return min((day for day in (self.until, self.as_of) if day), default="")
 
     def chroma_where(self) -> dict | None:
         clauses: list[dict] = []
@@ -89,8 +123,9 @@ class Filters:
         if self.since:
             clauses.append({"date_number": {"$gte": date_number(self.since)}})
         if self.until:
-            clauses.append({"date_number": {"$lte": date_number(self.until)}})
             clauses.append({"date_number": {"$gt": 0}})
+        if self.last_day:  # undated articles (0) pass `as_of`; `until` keeps them out above
+            clauses.append({"date_number": {"$lte": date_number(self.last_day)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -73,6 +73,8 @@ class Words:
     `topical`: its words (lower case) that name what it is about: nouns, proper nouns,
     adjectives, numbers and foreign words ("population", "China", "2024"); not its verbs and
     adverbs ("happened", "react"), which say what is asked about it.
+    `keywords`: it is not a question or a sentence but names and keywords, as people type them
+    into a search box ("Gerasimov Kursk"): no question word and no verb.
     """
 
     text: str
@@ -82,6 +84,7 @@ class Words:
     phrase: str = ""
     identity: bool = False
     topical: frozenset[str] = frozenset()
+    keywords: bool = False
 
 
 @cache
@@ -105,7 +108,8 @@ def read_question(text: str) -> Words:
     wh_at = _question_word(doc)
     topical = frozenset(t.lower_ for t in doc if t.pos_ in TOPICAL)
     if wh_at is None:
-        return Words(text, "", False, "", text, topical=topical)
+        keywords = not any(t.pos_ in ("VERB", "AUX") for t in doc)
+        return Words(text, "", False, "", text, topical=topical, keywords=keywords)
     wh = doc[wh_at].lemma_.lower()
     degree = wh == "how" and wh_at + 1 < len(doc) and doc[wh_at + 1].tag_ in ("JJ", "RB")
     noun = next((t.i for t in doc[wh_at:wh_at + 5] if t.pos_ in ("NOUN", "PROPN")), wh_at)
@@ -146,6 +150,12 @@ def analyse(text: str) -> Analysis:
     return Analysis(tuple((t.idx, t.idx + len(t.text), t.lower_, t.lemma_.lower(), t.pos_)
                           for t in doc if not t.is_space),
                     tuple((e.start_char, e.end_char, e.label_) for e in doc.ents))
+
+
+def times(text: str) -> list[str]:
+    """The expressions of time `text` names ("last week", "in March" -> "March", "2023"), as
+    spaCy's entity recogniser finds them (DATE and TIME)."""
+    return [text[start:end] for start, end, label in names(text) if label in ("DATE", "TIME")]
 
 
 @lru_cache(maxsize=8192)

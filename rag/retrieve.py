@@ -5,12 +5,14 @@ Each stage can be switched off in `RetrievalConfig`, so the evals can show what 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from newsdesk import language
 from newsdesk.fusion import Candidates, RetrievalConfig, rank
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
@@ -20,6 +22,7 @@ from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_document, chunk_sentences, date_number
 from newsdesk.inputs import Filters, check_k, check_question
 from newsdesk.types import Passage
+from newsdesk.when import moment
 
 _WORD = re.compile(r"\w+")
 
@@ -71,6 +74,7 @@ class Retriever:
         sources: list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        as_of: str | None = None,
     ) -> list[Passage]:
         """The `k` best passages for `query`, best first.
 
@@ -80,6 +84,8 @@ class Retriever:
             sources: Only these articles (doc_id or source path).
             since: Only articles dated on or after this day (YYYY-MM-DD).
             until: Only articles dated on or before this day (YYYY-MM-DD).
+            as_of: The day the query is asked as of (YYYY-MM-DD; default today; "none" for
+                no moment): later articles are not read, and newer ones rank higher.
 
         Returns:
             Passages with their document's title, date and source.
@@ -88,7 +94,7 @@ class Retriever:
             BadInputError: an empty or too long query, a k outside 1-100, a date that is not a
                 day, an end date before the start, or an article the index does not hold.
         """
-        return self.search(query, check_k(k, 5), Filters.make(sources, since, until))
+        return self.search(query, check_k(k, 5), Filters.make(sources, since, until, as_of))
 
     def search(self, query: str, k: int, filters: Filters,
                vector: np.ndarray | None = None, twins: bool = False) -> list[Passage]:
@@ -112,12 +118,27 @@ class Retriever:
         counts of the articles they found (for the length prior)."""
         dense = self._dense(vector, filters) if self.config.dense else ()
         lexical = self._lexical(query, filters) if self.config.lexical else ()
-        return Candidates(dense=dense, lexical=lexical, lengths=self.article_lengths(dense, lexical))
+        return Candidates(dense=dense, lexical=lexical, lengths=self.article_lengths(dense, lexical),
+                          ages=(self.article_ages(query, filters, dense, lexical)
+                                if self.config.recency else None),
+                          keywords=language.read_question(query).keywords)
 
     def article_lengths(self, *found: Sequence[tuple[str, float]]) -> dict[str, int]:
         """Chunks per article, of the articles of the `(chunk_id, score)` pairs `found`."""
         documents = {chunk_document(chunk_id) for pairs in found for chunk_id, _ in pairs}
         return {doc_id: self.lexical.chunk_count(doc_id) for doc_id in documents}
+
+    def article_ages(self, query: str, filters: Filters, *found: Sequence[tuple[str, float]]
+                     ) -> dict[str, float] | None:
+        """Days from each dated article of the `(chunk_id, score)` pairs `found` to the moment
+        `query` is about (`when.moment`: the days it names, else the day it is asked as of);
+        None when it is about no moment."""
+        about = moment(query, filters.as_of)
+        if about is None:
+            return None
+        documents = {chunk_document(chunk_id) for pairs in found for chunk_id, _ in pairs}
+        days = {doc_id: _day(self.lexical.day(doc_id)) for doc_id in documents}
+        return {doc_id: float(about.distance(day)) for doc_id, day in days.items() if day}
 
     def document_text(self, doc_id: str) -> str:
         """The full text of an indexed article ("" if there is none), to show a quote in context."""
@@ -176,7 +197,7 @@ class Retriever:
 
     def _lexical(self, query: str, filters: Filters) -> tuple[tuple[str, float], ...]:
         mask = self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
-                                 date_number(filters.until))
+                                 date_number(filters.last_day), dated=bool(filters.until))
         return tuple((hit.chunk_id, hit.score)
                      for hit in self.lexical.search(query, self.config.candidates, mask))
 
@@ -196,6 +217,11 @@ class Retriever:
             similarity = float(np.dot(np.asarray(embedding), vector))
             passages.append(_passage(chunk_id, text, meta, round(score, 6), round(similarity, 4)))
         return passages
+
+
+def _day(number: int) -> datetime.date | None:
+    """The day of a `date_number`, None for 0 (undated)."""
+    return datetime.date(number // 10000, number // 100 % 100, number % 100) if number else None
 
 
 def _passage(chunk_id: str, text: str, meta: dict, score: float, similarity: float) -> Passage:

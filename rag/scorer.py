@@ -119,8 +119,8 @@ def short_types(kind: str, likely: dict[str, float], least: float) -> tuple[str,
 
 
 def sentence_features(question: Words, asked: set[str], sentences: Sequence[Sentence],
-                      meaning: np.ndarray, overlap: np.ndarray, kinds: Sequence[str]
-                      ) -> dict[str, np.ndarray]:
+                      meaning: np.ndarray, overlap: np.ndarray, kinds: Sequence[str],
+                      ages: Sequence[float] | None = None) -> dict[str, np.ndarray]:
     """The features of each sentence, by name.
 
     Args:
@@ -130,6 +130,9 @@ def sentence_features(question: Words, asked: set[str], sentences: Sequence[Sent
         meaning: Each sentence's cosine similarity to the question.
         overlap: Each sentence's share of the question's content words.
         kinds: The kinds of question the scorer tells apart (its other kinds count as none).
+        ages: Days from each sentence's article to the moment the question is about
+            (`when.ages`); None when it is about no moment. The feature `staleness` is how much
+            older than the newest article found a sentence's article is, on a log scale.
     """
     rank = {}
     for s in sentences:
@@ -147,6 +150,7 @@ def sentence_features(question: Words, asked: set[str], sentences: Sequence[Sent
         "lead": np.array([1 / (1 + chunk_position(s.passage.chunk_id)) for s in sentences]),
         "neighbour_meaning": _neighbours(sentences, meaning),
         "length": np.array([min(len(_WORD.findall(s.text)), 60) / 60 for s in sentences]),
+        "staleness": _staleness(ages, len(sentences)),
         **cues,
     }
     for kind in kinds:
@@ -154,6 +158,14 @@ def sentence_features(question: Words, asked: set[str], sentences: Sequence[Sent
         for cue, values in cues.items():
             table[f"{kind}*{cue}"] = asks * values
     return table
+
+
+def _staleness(ages: Sequence[float] | None, count: int) -> np.ndarray:
+    """log(1 + age) less the least of them: 0 for the newest article's sentences."""
+    if ages is None or not count:
+        return np.zeros(count)
+    logged = np.log1p(np.maximum(np.asarray(ages, dtype=float), 0.0))
+    return logged - logged.min()
 
 
 def _new_names(text: str, asked: set[str]) -> float:

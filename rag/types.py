@@ -106,7 +106,8 @@ class Answer:
     citations back each sentence and whether they support it; `answerer` names who wrote it
     ("extractive", or the LLM); `notice` tells of a fallback (an LLM that failed);
     `short_answer` is the short answer the text opens with, None when there is none;
-    `conflicts` are the values the cited sources disagree on (the text says so).
+    `conflicts` are the values the cited sources disagree on (the text says so); `as_of`
+    is the day the question was asked as of ("" for no moment).
     """
 
     question: str
@@ -120,6 +121,7 @@ class Answer:
     notice: str = ""
     short_answer: ShortAnswer | None = None
     conflicts: list[Conflict] = field(default_factory=list)
+    as_of: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -133,6 +135,7 @@ class Answer:
             "sentences": [s.to_dict() for s in self.sentences],
             "answerer": self.answerer,
             "notice": self.notice,
+            "as_of": self.as_of,
             "timings_ms": self.timings_ms,
         }
 
@@ -152,7 +155,7 @@ class Evidence:
     `context` is the earlier turn a follow-up question leans on ("" if none); `vectors` are the
     embeddings of the question and, after a follow-up, of the question with its context (None:
     not made yet); `retrieve_ms` is how long retrieval took, so that the answer reports the
-    whole time.
+    whole time; `as_of` is the day the question is asked as of ("" for no moment).
     """
 
     question: str
@@ -160,6 +163,7 @@ class Evidence:
     history: tuple[Turn, ...] = ()
     context: str = ""
     retrieve_ms: float = 0.0
+    as_of: str = ""
     vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property

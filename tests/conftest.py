@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 FIRST_SEED = SEEDS / "000_99e8b240e118b51d.txt"
 SECOND_SEED = SEEDS / "001_ca5ecb444059c4d2.txt"
+DATED = ROOT / "evals" / "gold" / "temporal"
 
 for name, value in {"HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
                     "GRADIO_ANALYTICS_ENABLED": "False", "TOKENIZERS_PARALLELISM": "false"}.items():
@@ -55,6 +56,16 @@ def seed_settings(tmp_path_factory, embedder) -> Settings:
     settings = Settings(home=home)
     report = ingest([SEEDS], settings, progress=False, embedder=embedder)
     assert report.new == 2 and not report.problems
+    return settings
+
+
+@pytest.fixture(scope="session")
+def dated_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings of an index of dated articles whose figures change over time (the temporal
+    gold set's: evals/gold/temporal), built once."""
+    settings = Settings(home=tmp_path_factory.mktemp("dated-index"))
+    report = ingest([DATED], settings, progress=False, embedder=embedder)
+    assert report.new == len(list(DATED.glob("*.md"))) and not report.problems
     return settings
 
 

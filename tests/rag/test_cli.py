@@ -56,3 +56,17 @@ def test_a_reader_that_stops_early_ends_newsdesk_quietly(seed_settings):
                           "Putin -k 50 | head -c 10", shell=True, capture_output=True, text=True,
                           timeout=120)
     assert done.stdout.startswith("[1] ") and done.stderr == ""
+
+
+def test_ask_as_of_a_day_reads_no_later_article_and_says_so(dated_settings):
+    result = _newsdesk("ask", "How many acres has the Brackwell fire burned?", "--as-of",
+                       "2024-03-04", "--json", home=dated_settings.home)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["as_of"] == "2024-03-04"
+    assert answer["citations"] and all(c["date"][:10] <= "2024-03-04" for c in answer["citations"])
+    printed = _newsdesk("ask", "How many acres has the Brackwell fire burned?", "--as-of",
+                        "2024-03-04", home=dated_settings.home)
+    assert "asked as of 4 March 2024" in printed.stdout
+    wrong = _newsdesk("ask", "How big is the fire?", "--as-of", "soon", home=dated_settings.home)
+    assert wrong.returncode == 2 and "--as-of" in wrong.stderr and "Traceback" not in wrong.stderr

@@ -1,5 +1,6 @@
 """The pure ranking the retriever and `newsdesk tune` share (no index needed)."""
 
+import math
 from dataclasses import replace
 
 import pytest
@@ -76,3 +77,24 @@ def test_convex_fusion_lowers_the_chunks_bm25_found_by_the_priors_too():
     config = RetrievalConfig(fusion="convex", lexical_weight=0.5)
     assert ids(rank(found, config))[:2] == ["short::v::0", "long::v::3"]
     assert ids(rank(found, replace(config, lead_prior=0.0, length_prior=0.0)))[0] == "long::v::3"
+
+
+def test_recency_lowers_older_articles_and_undated_ones_count_the_mean():
+    found = Candidates(dense=(("old::v::0", 0.80), ("new::v::0", 0.76), ("undated::v::0", 0.77)),
+                       ages={"old": 400.0, "new": 1.0})
+    flat = RetrievalConfig(lexical=False, lead_prior=0.0, length_prior=0.0)
+    assert ids(rank(found, flat)) == ["old::v::0", "undated::v::0", "new::v::0"]
+    scores = dict(rank(found, replace(flat, recency=0.02)))
+    assert scores["new::v::0"] == pytest.approx(0.76 - 0.02 * math.log(2))
+    assert scores["old::v::0"] == pytest.approx(0.80 - 0.02 * math.log(401))
+    assert scores["undated::v::0"] == pytest.approx(0.77 - 0.01 * (math.log(2) + math.log(401)))
+    assert ids(rank(found, replace(flat, recency=0.02)))[0] == "new::v::0"
+    # asked as of no moment (ages None), recency changes nothing
+    assert ids(rank(replace(found, ages=None), replace(flat, recency=0.02))) == ids(rank(found, flat))
+
+
+def test_keyword_queries_weigh_bm25_by_their_own_weight():
+    found = Candidates(dense=(("a::v::0", 0.60), ("b::v::0", 0.55)), lexical=(("b::v::0", 9.0),))
+    config = RetrievalConfig(lead_prior=0.0, length_prior=0.0, lexical_weight=0.0, keyword_weight=0.5)
+    assert ids(rank(found, config))[0] == "a::v::0"  # a question: BM25 weighs nothing here
+    assert ids(rank(replace(found, keywords=True), config))[0] == "b::v::0"

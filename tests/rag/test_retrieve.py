@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk import Retriever
+from newsdesk import RetrievalConfig, Retriever
 from newsdesk.index.errors import BadInputError, IndexMissingError, ModelMismatchError
 from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters
@@ -91,3 +91,20 @@ def test_index_built_with_another_model_is_refused(seed_settings):
     other = Settings(home=seed_settings.home, embed_model="/models/another")
     with pytest.raises(ModelMismatchError, match="all-MiniLM-L6-v2"):
         Retriever.open(settings=other)
+
+
+def test_as_of_reads_no_later_article_and_ranks_the_news_of_the_day_first(dated_settings, embedder):
+    retriever = Retriever.open(settings=dated_settings, embedder=embedder,
+                               config=RetrievalConfig(recency=0.05))
+    question = "How many acres has the Brackwell fire burned?"
+    early = retriever.retrieve(question, k=10, as_of="2024-03-07")
+    assert early and all(p.date[:10] <= "2024-03-07" for p in early)
+    assert early[0].date.startswith("2024-03-0")  # this week's fire, not the one of 2021
+    everything = retriever.retrieve(question, k=10, as_of="none")
+    assert any(p.date.startswith("2024-03-10") for p in everything)
+    latest = retriever.retrieve(question, k=3, as_of="2024-03-12")
+    assert latest[0].date.startswith("2024-03-10") and latest[0].publisher == "Harlow County Courier"
+    # a time the question names is preferred to the day it is asked
+    named = retriever.retrieve("How many acres did the Brackwell fire burn in 2021?", k=3,
+                               as_of="2024-03-12")
+    assert named[0].date == "2021-08-14"
