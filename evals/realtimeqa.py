@@ -66,9 +66,11 @@ def pick_choice(question: str, choices: list[str], context: list[str], embedder:
 
 
 def asked_as_of(question: dict, as_of: str = "question") -> str:
-    """The day `question` is asked as of: its own date for "question", else `as_of` as
-    `inputs.check_as_of` reads it ("none": no moment)."""
-    return check_as_of(question["date"].replace("/", "-") if as_of == "question" else as_of)
+    """The day `question` is asked as of: its own date for "question" (none if it has none),
+    else `as_of` as `inputs.check_as_of` reads it ("none": no moment)."""
+    if as_of == "question":
+        as_of = question.get("date", "").replace("/", "-")[:10] or "none"
+    return check_as_of(as_of)
 
 
 def run(systems: list[System], embedder: Embedder, settings: Settings, data: Path,

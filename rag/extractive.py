@@ -327,7 +327,7 @@ def topic_words(question: str) -> set[str]:
     the articles lack ("What happened at ...?", "How did she react?") does not tell that they
     cannot answer: the sentences are scored for what it asks. Nor do the words of a time it
     names ("last month"): that is when, not what (`newsdesk.when`)."""
-    timely = content_terms(" ".join(language.times(question)))
+    timely = content_terms(" ".join(words for _, _, words in language.times(question)))
     return content_terms(" ".join(language.read_question(question).topical)) - timely
 
 

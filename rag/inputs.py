@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.store import date_number
@@ -109,6 +109,15 @@ class Filters:
                                 "read; move one of them.")
         return cls(tuple(dict.fromkeys(s.strip() for s in sources or () if s.strip())), since,
                    until, as_of)
+
+    def within(self, window) -> Filters:
+        """These filters, narrowed to a `when.Window` the question asks for only (else as
+        they are)."""
+        if window is None or not window.only:
+            return self
+        since = max(self.since, window.first)
+        until = min(day for day in (self.until, window.last) if day)
+        return replace(self, since=since, until=until if until >= since else since)
 
     @property
     def last_day(self) -> str:

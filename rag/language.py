@@ -152,10 +152,11 @@ def analyse(text: str) -> Analysis:
                     tuple((e.start_char, e.end_char, e.label_) for e in doc.ents))
 
 
-def times(text: str) -> list[str]:
+def times(text: str) -> list[tuple[int, int, str]]:
     """The expressions of time `text` names ("last week", "in March" -> "March", "2023"), as
-    spaCy's entity recogniser finds them (DATE and TIME)."""
-    return [text[start:end] for start, end, label in names(text) if label in ("DATE", "TIME")]
+    spaCy's entity recogniser finds them (DATE and TIME): start, end and the words."""
+    return [(start, end, text[start:end]) for start, end, label in names(text)
+            if label in ("DATE", "TIME")]
 
 
 @lru_cache(maxsize=8192)

@@ -22,7 +22,7 @@ from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_document, chunk_sentences, date_number
 from newsdesk.inputs import Filters, check_k, check_question
 from newsdesk.types import Passage
-from newsdesk.when import moment
+from newsdesk.when import moment, named_window
 
 _WORD = re.compile(r"\w+")
 
@@ -106,6 +106,7 @@ class Retriever:
         query = check_question(query)
         k = check_k(k, 5)
         self.check_sources(filters)
+        filters = filters.within(named_window(query, filters.as_of))
         vector = self.embedder.embed([query])[0] if vector is None else vector
         fused = rank(self.candidates(query, vector, filters), self.config)
         passages = self._passages(fused[: max(k * 3, 20)], vector)

@@ -5,6 +5,8 @@ time (`language.times`), dateparser resolves each against the as-of day into a d
 (day, week, month, year), and the window runs over that period, never past the as-of day. An
 expression dateparser cannot read whole ("the summer of 2022", "early September") is read from
 its last words ("2022", "September"). What names no time ("since the election") gives none.
+A question that asks for only that time ("only articles from March") makes the window a
+filter (`Window.only`); otherwise the ranking prefers it.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from newsdesk import language
 
 @dataclass(frozen=True)
 class Window:
-    """The days a question is about, first and last included (ISO `YYYY-MM-DD`), and the
-    words that named them."""
+    """The days a question is about, first and last included (ISO `YYYY-MM-DD`), the words
+    that named them, and whether the question asks for only those days."""
 
     first: str
     last: str
     named: str
+    only: bool = False
 
     def distance(self, day: datetime.date) -> int:
         """Days from `day` to the window: 0 inside it."""
@@ -67,14 +70,23 @@ def named_window(question: str, as_of: str = "") -> Window | None:
         Window(first='2023-09-25', last='2023-10-01', named='last week')
     """
     base = datetime.date.fromisoformat(as_of) if as_of else None
-    spans = [span for text in language.times(question) if (span := _resolve(text, base))]
+    times = language.times(question)
+    spans = [span for _, _, text in times if (span := _resolve(text, base))]
     if not spans:
         return None
     first = min(start for start, _, _ in spans)
     last = max(end for _, end, _ in spans)
     if base is not None:
         last, first = min(last, base), min(first, base)
-    return Window(first.isoformat(), last.isoformat(), " ".join(named for _, _, named in spans))
+    return Window(first.isoformat(), last.isoformat(), " ".join(named for _, _, named in spans),
+                  _only(question, times[0][0]))
+
+
+def _only(question: str, start: int) -> bool:
+    """Whether the word "only" stands among the four words before the first time named
+    ("only articles from March", "only in 2023"): the question asks for nothing else."""
+    before = [w for w in language.analyse(question).words if w[1] <= start][-4:]
+    return any(w[3] == "only" for w in before)
 
 
 def _resolve(text: str, base: datetime.date | None):

@@ -86,11 +86,11 @@ def tiny_realtimeqa(tmp_path) -> Path:
     ])
     _jsonl(data / "questions.jsonl", [
         {"qid": "q1", "question": "Infestations of which pest are causing panic across Paris?",
-         "choices": ["Wasps", "Ants", "Bedbug", "Fleas"], "answer_index": 2,
+         "choices": ["Wasps", "Ants", "Bedbug", "Fleas"], "answer_index": 2, "date": "2023/09/29",
          "gold_doc_ids": ["ev-1"], "relevant_doc_ids": ["ev-1"]},
         {"qid": "q2", "question": "Who is stepping down as chair of John Lewis?",
          "choices": ["Sharon White", "Ann Black", "Tom Green", "Bo Brown"], "answer_index": 0,
-         "gold_doc_ids": ["ev-2"], "relevant_doc_ids": ["ev-2", "other"]},
+         "date": "2023/09/29", "gold_doc_ids": ["ev-2"], "relevant_doc_ids": ["ev-2", "other"]},
     ])
     return data
 

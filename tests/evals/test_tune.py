@@ -1,5 +1,6 @@
 """The tuner's choice on cached candidates (pure logic: the candidates are written by hand)."""
 
+import itertools
 import json
 from dataclasses import replace
 
@@ -32,8 +33,8 @@ def scores(mrr: float, hit: float) -> dict:
 def test_of_settings_within_the_noise_the_one_closest_to_today_is_taken():
     today = RetrievalConfig()
     names_today = scores(0.9, 1.0)
-    two = replace(today, candidates=today.candidates + 50, rrf_k=today.rrf_k + 5)
-    one = replace(today, rrf_k=today.rrf_k + 10)
+    two = replace(today, recency=0.04, document_weight=0.5)
+    one = replace(today, recency=0.08)
     ranked = [(two, {"questions": scores(0.60, 0.80), "names": scores(0.9, 1.0)}),
               (one, {"questions": scores(0.58, 0.80), "names": scores(0.9, 1.0)}),
               (today, {"questions": scores(0.40, 0.70), "names": names_today})]
@@ -47,7 +48,7 @@ def test_the_best_that_keeps_the_guards_sets_the_noise_band():
     today = RetrievalConfig()
     guards_today = {"names": scores(0.9, 1.0)}
     bold = replace(today, length_prior=0.1)  # best on the questions, but it loses the names
-    two = replace(today, length_prior=0.02, rrf_k=today.rrf_k + 5)
+    two = replace(today, length_prior=0.02, recency=0.02)
     one = replace(today, length_prior=0.02)
     ranked = [(bold, {"questions": scores(0.80, 0.90), "names": scores(0.8, 1.0)}),
               (two, {"questions": scores(0.62, 0.85), "names": scores(0.9, 1.0)}),
@@ -92,11 +93,11 @@ def test_a_knob_that_loses_on_the_held_out_split_is_dropped():
     dense = ["a#0", *[f"c{n}#0" for n in range(8)], "b#0"]
     held_out = [row("b", dense, lexical=["b"])]
     today = RetrievalConfig(fusion="rrf", rrf_k=60, lexical_weight=0.2)
-    tuned = replace(today, lexical_weight=0.1, rrf_k=70, document_weight=0.5)
+    tuned = replace(today, lexical_weight=0.1, keyword_weight=0.5, document_weight=0.5)
     kept, checks = tune.confirm(tuned, held_out, today)
-    assert kept == replace(today, rrf_k=70, document_weight=0.5)
+    assert kept == replace(today, keyword_weight=0.5, document_weight=0.5)
     assert [(c["knob"], c["kept"]) for c in checks] == [
-        ("lexical_weight", False), ("rrf_k", True), ("document_weight", True)]
+        ("lexical_weight", False), ("keyword_weight", True), ("document_weight", True)]
 
 
 def test_a_knob_lost_on_the_held_out_split_is_held_at_today_and_the_choice_made_again():
@@ -123,9 +124,15 @@ def test_a_knob_lost_on_the_held_out_split_is_held_at_today_and_the_choice_made_
         ("lexical_weight", False), ("length_prior", True)]
 
 
-def test_the_sweep_ranks_every_setting_once_and_fusion_by_score_has_no_rrf_constant():
+def test_the_sweep_ranks_every_setting_once():
     split = {"questions": [row("b", ["a#0", "b#0"], lexical=["b"])]}
     configs = [config for config, _ in tune.sweep(split, progress=False)]
-    assert len(configs) == len(set(configs))
-    assert {c.fusion for c in configs} == {"rrf", "convex"}
-    assert {c.rrf_k for c in configs if c.fusion == "convex"} == {RetrievalConfig().rrf_k}
+    assert len(configs) == len(set(configs)) == len(list(itertools.product(*tune.GRID.values())))
+    assert {c.recency for c in configs} == set(tune.GRID["recency"])
+
+
+def test_recency_lifts_the_article_of_the_week_asked_about():
+    # the gold article ranks second by meaning; it was written the day asked, the first a year before
+    rows = [{**row("new", ["old#0", "new#0"]), "ages": {"old": 365.0, "new": 0.0}}]
+    assert tune.score(rows, RetrievalConfig(lexical=False))["mrr@10"] == 0.5
+    assert tune.score(rows, RetrievalConfig(lexical=False, recency=0.01))["mrr@10"] == 1.0

@@ -208,6 +208,27 @@ def test_sources_that_disagree_are_said_to_and_both_cited(disputed):
         {"text": v.text, "n": v.n, "start": v.start, "end": v.end} for v in values]}]
 
 
+def test_a_figure_updated_on_a_later_day_is_told_newest_first_with_its_day(tmp_path, embedder):
+    assistant = _index(tmp_path, embedder, {
+        "first": "date 2023-09-11\n" + _DISPUTED.format(toll="At least 40"),
+        "later": "date 2023-09-12\n" + _DISPUTED.format(toll="At least 65")})
+    answer = assistant.ask("How many people were killed when the river burst its banks?",
+                           as_of="2023-09-13")
+    (conflict,) = answer.conflicts
+    assert [v.text for v in conflict.values] == ["At least 65", "At least 40"]  # newest first
+    first, later = (answer.citations[v.n - 1] for v in conflict.values)
+    assert (first.date, later.date) == ("2023-09-12", "2023-09-11")
+    assert (f"As of 12 September 2023, “At least 65” [{conflict.values[0].n}]; on 11 September "
+            f"2023, “At least 40” [{conflict.values[1].n}].") in answer.text
+    assert "disagree" not in answer.text
+    if answer.short_answer:
+        assert answer.short_answer.text == "At least 65"
+    assert answer.as_of == "2023-09-13"
+    early = assistant.ask("How many people were killed when the river burst its banks?",
+                          as_of="2023-09-11")  # the update is not read yet
+    assert "At least 65" not in early.text and "At least 40" in early.text
+
+
 def test_sources_that_agree_raise_no_conflict(disputed, assistant):
     answer = disputed[0].ask("When did the central bank hold its rates?")
     assert not answer.refused and answer.conflicts == []

@@ -57,3 +57,16 @@ def test_as_of_is_today_by_default_none_on_request_and_a_day_otherwise():
         Filters.make(since="2024-01-01", as_of="2023-12-31")
     assert Filters.make(until="2024-01-01", as_of="2023-12-31").last_day == "2023-12-31"
     assert spoken("2024-03-10T17:15:00+00:00") == "10 March 2024" and spoken("") == ""
+
+
+@pytest.mark.parametrize(("question", "only"), [
+    ("Using only articles from March, who won the mayoral race?", True),
+    ("Which ministers resigned, only in 2022?", True),
+    ("Who won the mayoral race in March?", False),
+    ("What did the only survivor of the crash tell reporters in March?", False),
+])
+def test_a_question_that_asks_for_only_a_time_makes_it_a_filter(question, only):
+    window = named_window(question, "2023-10-06")
+    assert window.only is only
+    filters = Filters.make(as_of="2023-10-06").within(window)
+    assert (filters.since, filters.until) == ((window.first, window.last) if only else ("", ""))
