@@ -314,7 +314,7 @@ def _ask_over_http(url: str, question: str) -> dict:
     """One call of the app's /ask endpoint through its HTTP API (no client library)."""
     import urllib.request
 
-    body = json.dumps({"data": [question, 8, [], "", "", ""]}).encode()
+    body = json.dumps({"data": [question, 8, [], "", "", "", ""]}).encode()
     request = urllib.request.Request(f"{url}/gradio_api/run/ask", body,
                                      {"Content-Type": "application/json"})
     reply = json.loads(urllib.request.urlopen(request, timeout=120).read())

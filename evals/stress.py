@@ -62,7 +62,7 @@ def write_corpus(path: Path, documents: int, start: int = 0, tag: str = "") -> P
 def _ask(client: httpx.Client, url: str, question, k=8, sources=(), since="", until="") -> dict:
     sources = list(sources) if isinstance(sources, list | tuple) else sources  # a str stays one
     reply = client.post(f"{url}/gradio_api/run/ask",
-                        json={"data": [question, k, sources, since, until, ""]})
+                        json={"data": [question, k, sources, since, until, "", ""]})
     body = reply.json()
     return {"status": reply.status_code, "answer": (body.get("data") or [{}])[0],
             "error": body.get("error") or ""}
@@ -172,7 +172,7 @@ def measure_ingest_while_serving(work: Path, seeds_home: Path) -> dict:
     try:
         with httpx.Client(timeout=120) as client:
             def top(query: str) -> str:
-                reply = client.post(f"{url}/gradio_api/run/retrieve", json={"data": [query, 1]})
+                reply = client.post(f"{url}/gradio_api/run/retrieve", json={"data": [query, 1, ""]})
                 return reply.json()["data"][0]["passages"][0]["text"]
 
             before = "Zindelport" in top("Zindelport")
@@ -311,8 +311,8 @@ def measure_login(seeds_home: Path, work: Path) -> dict:
     process, url = start_app(seeds_home, "--auth", ":".join(LOGIN), log=work / "login-server.log")
     try:
         with httpx.Client(timeout=60) as client:
-            statuses = {f"{m} {p}": (client.request(m, url + p, json={"data": ["Putin", 1]}).status_code,
-                                     client.request(m, url + p, json={"data": ["Putin", 1]},
+            statuses = {f"{m} {p}": (client.request(m, url + p, json={"data": ["Putin", 1, ""]}).status_code,
+                                     client.request(m, url + p, json={"data": ["Putin", 1, ""]},
                                                     headers=BASIC).status_code)
                         for m, p in LOGIN_ROUTES}
 

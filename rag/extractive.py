@@ -326,8 +326,11 @@ def topic_words(question: str) -> set[str]:
     nouns, names, adjectives, numbers): a refusal weighs those the articles never use. A verb
     the articles lack ("What happened at ...?", "How did she react?") does not tell that they
     cannot answer: the sentences are scored for what it asks. Nor do the words of a time it
-    names ("last month"): that is when, not what (`newsdesk.when`)."""
-    timely = content_terms(" ".join(words for _, _, words in language.times(question)))
+    names ("last month", "in March"): that is when, not what (`newsdesk.when`; its numbers, a
+    year, still count)."""
+    timely = {word for word in content_terms(" ".join(words for _, _, words in
+                                                       language.times(question)))
+              if not any(c.isdigit() for c in word)}
     return content_terms(" ".join(language.read_question(question).topical)) - timely
 
 

@@ -53,6 +53,10 @@ class RetrievalConfig:
         keyword_weight: `lexical_weight` for a query of names and keywords, not a question
             ("Gerasimov Kursk", `language.Words.keywords`): BM25 finds rare names that the
             embedding blurs.
+        recent_days: Each stage also searches the articles of these days before the moment
+            the question is about (and of the window it names), and their chunks join the
+            candidates: the news of the week asked about is read even where older articles
+            fill every place of the search over all of them. 0 turns it off.
     """
 
     dense: bool = True
@@ -67,6 +71,7 @@ class RetrievalConfig:
     document_weight: float = 0.0
     recency: float = 0.0
     keyword_weight: float = 0.2
+    recent_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,9 @@ class Candidates:
     `dense`: `(chunk_id, cosine similarity)` pairs; `lexical`: `(chunk_id, BM25 score)` pairs;
     `lengths`: chunks per article, of the articles found (an article not in it counts one);
     `ages`: days from each dated article found to the moment the question is about (empty when
-    it is asked as of no moment); `keywords`: the query is names and keywords, not a question.
+    it is asked as of no moment); `keywords`: the query is names and keywords, not a question;
+    `recent_dense`, `recent_lexical`: what each stage found among the articles of the days
+    before that moment (`RetrievalConfig.recent_days`; those at most that old join the rest).
     A chunk id is `doc_id::version::position` (`newsdesk.index.store.chunk_id`).
     """
 
@@ -85,14 +92,18 @@ class Candidates:
     lengths: Mapping[str, int] = field(default_factory=dict)
     ages: Mapping[str, float] | None = None
     keywords: bool = False
+    recent_dense: tuple[tuple[str, float], ...] = ()
+    recent_lexical: tuple[tuple[str, float], ...] = ()
 
 
 def rank(candidates: Candidates, config: RetrievalConfig) -> list[tuple[str, float]]:
     """Chunk ids and fused scores, best first, by the stages and weights `config` sets."""
     if candidates.keywords:
         config = replace(config, lexical_weight=config.keyword_weight)
-    dense = candidates.dense[: config.candidates] if config.dense else ()
-    lexical = candidates.lexical[: config.candidates] if config.lexical else ()
+    dense = _with_recent(candidates.dense[: config.candidates], candidates.recent_dense,
+                         candidates, config) if config.dense else ()
+    lexical = _with_recent(candidates.lexical[: config.candidates], candidates.recent_lexical,
+                           candidates, config) if config.lexical else ()
     if config.fusion == "convex":
         fused = _convex(dense, lexical, config, candidates)
     else:
@@ -132,6 +143,18 @@ def reciprocal_rank_fusion(
         for rank, item in enumerate(ranking, start=1):
             scores[item] += weight / (k + rank)
     return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def _with_recent(found: tuple[tuple[str, float], ...], recent: tuple[tuple[str, float], ...],
+                 candidates: Candidates, config: RetrievalConfig) -> tuple[tuple[str, float], ...]:
+    """`found`, and the chunks of the recent articles (at most `config.recent_days` old) not
+    among them, best first by their stage's score."""
+    if not config.recent_days or not recent or candidates.ages is None:
+        return found
+    ages, present = candidates.ages, {chunk_id for chunk_id, _ in found}
+    joined = [pair for pair in recent[: config.candidates] if pair[0] not in present
+              and ages.get(chunk_document(pair[0]), math.inf) <= config.recent_days]
+    return tuple(sorted((*found, *joined), key=lambda pair: -pair[1])) if joined else found
 
 
 def _convex(dense: tuple[tuple[str, float], ...], lexical: tuple[tuple[str, float], ...],

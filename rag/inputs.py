@@ -119,6 +119,16 @@ class Filters:
         until = min(day for day in (self.until, window.last) if day)
         return replace(self, since=since, until=until if until >= since else since)
 
+    def recent(self, about, days: int) -> Filters | None:
+        """These filters, narrowed to the articles of the `days` before a `when.Window` and
+        in it (None when there is none, or no day is left)."""
+        if about is None or not days:
+            return None
+        start = (datetime.date.fromisoformat(about.first) - datetime.timedelta(days=days)).isoformat()
+        since = max(self.since, start)
+        until = min(day for day in (self.last_day, about.last) if day)
+        return replace(self, since=since, until=until) if since <= until else None
+
     @property
     def last_day(self) -> str:
         """The last day an article may be dated: the earlier of `until` and `as_of`."""

@@ -115,14 +115,21 @@ class Retriever:
         return kept + _twins(kept, passages, words, self.config.dedupe) if twins else kept
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
-        """What the dense and the BM25 stage find for `query`, before fusion, with the chunk
-        counts of the articles they found (for the length prior)."""
-        dense = self._dense(vector, filters) if self.config.dense else ()
-        lexical = self._lexical(query, filters) if self.config.lexical else ()
-        return Candidates(dense=dense, lexical=lexical, lengths=self.article_lengths(dense, lexical),
-                          ages=(self.article_ages(query, filters, dense, lexical)
-                                if self.config.recency else None),
-                          keywords=language.read_question(query).keywords)
+        """What the dense and the BM25 stage find for `query`, before fusion, over all the
+        articles and over the recent ones (`RetrievalConfig.recent_days`), with the chunk counts
+        and the ages of the articles they found (for the length and the recency prior)."""
+        config = self.config
+        dense = self._dense(vector, filters) if config.dense else ()
+        lexical = self._lexical(query, filters) if config.lexical else ()
+        recent = filters.recent(moment(query, filters.as_of), config.recent_days)
+        recent_dense = self._dense(vector, recent) if recent and config.dense else ()
+        recent_lexical = self._lexical(query, recent) if recent and config.lexical else ()
+        found = (dense, lexical, recent_dense, recent_lexical)
+        return Candidates(dense=dense, lexical=lexical, lengths=self.article_lengths(*found),
+                          ages=(self.article_ages(query, filters, *found)
+                                if config.recency or config.recent_days else None),
+                          keywords=language.read_question(query).keywords,
+                          recent_dense=recent_dense, recent_lexical=recent_lexical)
 
     def article_lengths(self, *found: Sequence[tuple[str, float]]) -> dict[str, int]:
         """Chunks per article, of the articles of the `(chunk_id, score)` pairs `found`."""

@@ -136,3 +136,9 @@ def test_recency_lifts_the_article_of_the_week_asked_about():
     rows = [{**row("new", ["old#0", "new#0"]), "ages": {"old": 365.0, "new": 0.0}}]
     assert tune.score(rows, RetrievalConfig(lexical=False))["mrr@10"] == 0.5
     assert tune.score(rows, RetrievalConfig(lexical=False, recency=0.01))["mrr@10"] == 1.0
+
+
+def test_a_guard_is_kept_within_the_noise_of_today():
+    today = {"mrr@10": 0.70, "hit@10": 0.90, "se": 0.04}
+    assert tune.keeps({"mrr@10": 0.68, "hit@10": 0.89}, today)  # 0.03 less: noise
+    assert not tune.keeps({"mrr@10": 0.60, "hit@10": 0.90}, today)

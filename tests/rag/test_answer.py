@@ -307,6 +307,8 @@ def test_who_a_named_one_is_gets_no_other_name_for_a_short_answer(tmp_path, embe
     ("What did the Chinese government say?", {"chinese", "government"}),
     ("Was the harbour tax repealed?", {"harbour", "tax"}),
     ("what is the price of oil", {"price", "oil"}),
+    ("What did the council decide last month?", {"council"}),  # a time named is when, not what
+    ("How much did fares rise in March 2023?", {"fares", "2023"}),
 ])
 def test_the_topic_of_a_question_is_its_nouns_names_adjectives_and_numbers(question, topic):
     assert topic_words(question) == topic

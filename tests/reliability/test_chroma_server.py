@@ -55,7 +55,7 @@ def test_the_app_tells_chat_users_what_the_cli_says_and_recovers(chroma, tmp_pat
         with httpx.Client(timeout=60) as client:
             def ask():
                 return client.post(f"{url}/gradio_api/run/ask",
-                                   json={"data": ["Who flanked Putin?", 8, [], "", "", ""]}).json()
+                                   json={"data": ["Who flanked Putin?", 8, [], "", "", "", ""]}).json()
 
             assert "Lukashenka" in ask()["data"][0]["answer"]
             port = int(chroma["url"].rsplit(":", 1)[1])

@@ -54,7 +54,7 @@ def test_the_app_answers_from_another_process_ingest_without_a_restart(seed_home
     try:
         with httpx.Client(timeout=120) as client:
             def top(query):
-                reply = client.post(f"{url}/gradio_api/run/retrieve", json={"data": [query, 1]})
+                reply = client.post(f"{url}/gradio_api/run/retrieve", json={"data": [query, 1, ""]})
                 return reply.json()["data"][0]["passages"][0]["text"]
 
             assert "Zindelport" not in top("Zindelport")
@@ -89,10 +89,10 @@ ROUTES = [("GET", "/"), ("GET", "/config"), ("GET", "/openapi.json"), ("GET", "/
 def test_no_route_answers_without_the_login(login_url):
     with httpx.Client(timeout=30) as client:
         for method, path in ROUTES:
-            reply = client.request(method, login_url + path, json={"data": ["Gerasimov", 1]})
+            reply = client.request(method, login_url + path, json={"data": ["Gerasimov", 1, ""]})
             assert reply.status_code == 401, (method, path, reply.status_code)
             assert reply.headers["www-authenticate"].startswith("Basic")
-            logged_in = client.request(method, login_url + path, json={"data": ["Gerasimov", 1]},
+            logged_in = client.request(method, login_url + path, json={"data": ["Gerasimov", 1, ""]},
                                        headers=BASIC)
             assert logged_in.status_code != 401, (method, path)
         page = client.get(login_url, headers=BASIC)
@@ -163,7 +163,7 @@ def test_an_expected_error_is_one_log_line(app_url, app_home):
     log = app_home / f"server-{port}.log"
     before = log.read_text()
     with httpx.Client(timeout=60) as client:
-        client.post(f"{app_url}/gradio_api/run/retrieve", json={"data": ["Gerasimov", "lots"]})
+        client.post(f"{app_url}/gradio_api/run/retrieve", json={"data": ["Gerasimov", "lots", ""]})
     added = log.read_text()[len(before):]
     assert added.count("k of 'lots' is not valid") == 1 and "Traceback" not in added
 
@@ -177,7 +177,7 @@ def test_many_clients_at_once_all_get_answers(app_url):
         with httpx.Client(timeout=120) as http:
             for question in questions[n % 4:] + questions[:n % 4]:
                 reply = http.post(f"{app_url}/gradio_api/run/ask",
-                                  json={"data": [question, 8, [], "", "", ""]})
+                                  json={"data": [question, 8, [], "", "", "", ""]})
                 if reply.status_code != 200 or "citations" not in reply.json()["data"][0]:
                     failures.append(reply.text[:200])
 
