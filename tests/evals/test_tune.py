@@ -40,7 +40,7 @@ def test_of_settings_within_the_noise_the_one_closest_to_today_is_taken():
               (today, {"questions": scores(0.40, 0.70), "names": names_today})]
     assert tune.simplest(ranked, {"names": names_today}) == one
     # a setting that loses the bare names is not taken, however well it ranks the questions
-    ranked[1][1]["names"] = scores(0.85, 1.0)
+    ranked[1][1]["names"] = scores(0.80, 1.0)  # a loss beyond the noise (0.05)
     assert tune.simplest(ranked, {"names": names_today}) == two
 
 
