@@ -8,8 +8,8 @@ split it was not tuned on:
 2. Every combination in `GRID` ranks them with `newsdesk.fusion.rank` (a pure function, so a
    sweep takes minutes, not index rebuilds); each is scored by gold MRR@10 + hit@10 at the
    document level, on train: on its questions, and on two guards a setting must not lose
-   against today by more than the noise (`keeps`): bare names as people type them ("Gerasimov", `name_queries`), which the BM25
-   stage exists for, and the questions asked of full articles alone (`article_queries`: the
+   against today by more than the noise (`keeps`): bare names as people type them
+   ("Gerasimov", `name_queries`), which the BM25 stage exists for, and the questions asked of full articles alone (`article_queries`: the
    short evidence paragraphs RealTimeQA scores as gold taken out, its search articles that hold
    the answer as gold), so that no knob wins by favouring short texts. Of the settings that keep
    the guards, the one that changes fewest knobs within one standard error of the best on the
