@@ -12,7 +12,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run browser test lint lock clean
+.PHONY: setup run browser test lint docs screenshot lock clean
 
 setup: $(VENV)/.installed
 
@@ -46,6 +46,15 @@ test: setup browser
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# The documentation site, into build/site/; strict: a broken link or a missing results file fails.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# docs/chat.png, the chat as README shows it (Debian's Chromium, headless).
+screenshot: setup browser
+	$(VENV)/bin/newsdesk ingest --quiet seeds/
+	$(PY) docs/screenshot.py
 
 # Resolve every dependency afresh (newest versions pyproject.toml allows) and write the lock.
 lock:

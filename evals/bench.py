@@ -402,10 +402,13 @@ def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: P
         stop(process)
 
 
+TABLES = ("ingest", "incremental", "queries", "concurrency", "app")  # the report's tables
+
+
 def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,
          questions_limit: int | None, reports: Path = REPORTS) -> Path:
     result = run(data, ingest_documents, scale_chunks, clients, questions_limit)
-    for name in ("ingest", "incremental", "queries", "concurrency", "app"):
+    for name in TABLES:
         print(f"\n{name}\n" + table(result[name]))
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"bench-{time.strftime('%Y-%m-%dT%H%M%S')}.json"

@@ -17,7 +17,7 @@ split it was not tuned on:
 3. On the confirmation split each knob of the winner is put back to today's default in turn: a
    knob that loses there is held at today's default, and step 2 chooses again among the
    settings that hold it so, until every changed knob wins there too (`choose`).
-`RetrievalConfig`'s defaults are what this chose (README, Quality); "today's default" in its
+`RetrievalConfig`'s defaults are what this chose (docs: Quality, Results history); "today's default" in its
 report is whatever they are when it runs.
 
 `train_sample()` writes the part of train that is indexed: every gold and silver document of its
