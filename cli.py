@@ -211,6 +211,7 @@ def _ask(args) -> int:
                 print("\n\nChecking citations…", flush=True)
             case Answer():
                 answer = event
+    assert answer is not None, "an answer stream ends with its Answer"  # Answerer's contract
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0

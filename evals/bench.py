@@ -83,7 +83,7 @@ def child_stock(folder: str, *paths: str) -> dict:
     VectorStoreIndex.from_documents(docs, embed_model=embed, storage_context=StorageContext.from_defaults(
         vector_store=ChromaVectorStore(chroma_collection=collection)))
     seconds = time.perf_counter() - started
-    nodes = collection.get(include=["documents"])["documents"]
+    nodes = collection.get(include=["documents"])["documents"] or []
     tokenize = embed._model.tokenizer
     # the model reads 256 word pieces, two of them special: the rest of a node is never embedded
     embedded = sum(min(254, len(ids)) for ids in tokenize(nodes, add_special_tokens=False)["input_ids"])

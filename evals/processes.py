@@ -68,7 +68,8 @@ def wait_for(process: subprocess.Popen, url: str, seconds: float, log: Path) -> 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited:\n{log.read_text()[-3000:]}")
+            command = str(process.args[0] if isinstance(process.args, list) else process.args)
+            raise RuntimeError(f"{command} exited:\n{log.read_text()[-3000:]}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return
