@@ -154,14 +154,18 @@ def publish(suite: str, tables: dict[str, list[dict]], *, command: str, data: st
     return path
 
 
+CODE = (":/rag", ":/index", ":/evals", ":/app.py", ":/cli.py", ":/seeds", ":/pyproject.toml",
+        ":/requirements.lock")  # what a measurement depends on, in git's terms
+
+
 def _commit() -> str | None:
     """The git commit of the code being measured ("+changes" when its files differ from it)."""
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, text=True,
                               capture_output=True, timeout=10, check=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                                 text=True, capture_output=True, timeout=10, check=True).stdout
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE],
+                                 cwd=here, text=True, capture_output=True, timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return None  # not a git checkout (an installed wheel)
     return head + ("+changes" if changed.strip() else "")
