@@ -56,7 +56,7 @@ lint: setup
 
 # The documentation site, into build/site/; strict: a broken link or a missing results file fails.
 docs: setup
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict  # not --quiet: it hides the warnings strict counts
 
 # docs/chat.png, the chat as README shows it (Debian's Chromium, headless).
 screenshot: setup browser
