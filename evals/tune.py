@@ -184,9 +184,9 @@ def score(rows: list[dict], config: RetrievalConfig) -> dict[str, float]:
 
 def _first_gold(row: dict, config: RetrievalConfig) -> int:
     """Rank (1-10) of the first gold document, 0 if none is in the top 10."""
-    candidates = Candidates(*(tuple(map(tuple, row.get(stage, ()))) for stage in STAGES[:2]),
-                            row.get("lengths", {}), row.get("ages"), row.get("keywords", False),
-                            *(tuple(map(tuple, row.get(stage, ()))) for stage in STAGES[2:]))
+    dense, lexical, *recent = (tuple(map(tuple, row.get(stage, ()))) for stage in STAGES)
+    candidates = Candidates(dense, lexical, row.get("lengths", {}), row.get("ages"),
+                            row.get("keywords", False), *recent)
     fused = rank(candidates, config)[:DEPTH]
     documents = list(dict.fromkeys(chunk_document(chunk_id) for chunk_id, _ in fused))[:10]
     return next((n for n, d in enumerate(documents, 1) if d in row["gold"]), 0)
