@@ -518,9 +518,10 @@ def serve(settings: Settings) -> None:
     login = _login(settings)
     _log_to_stderr()
     page = build(settings)
-    page.desk.embedder.embed(["warm up"])  # load the models now, not on the first question
+    desk: Desk = page.desk  # type: ignore[attr-defined]  # build() hangs the Desk on its page
+    desk.embedder.embed(["warm up"])  # load the models now, not on the first question
     language.warm_up()
-    print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({page.desk.status()})",
+    print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({desk.status()})",
           flush=True)
     guard = {}
     if login:

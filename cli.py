@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -31,6 +32,7 @@ EXIT_PROBLEMS = 1  # the command ran, but some input was skipped
 EXIT_ERROR = 2  # the command could not run
 SUITES = ("seeds", "temporal", "realtimeqa", "rgb")
 BENCH = Path("../shared/bench")
+PUBLISHED = Path("docs/results")  # = newsdesk.evals.report.PUBLISHED (cli imports no evals)
 
 
 def run() -> None:
@@ -45,6 +47,7 @@ def run() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns its exit code (0 done, 1 input skipped, 2 could not run)."""
     args = _parser().parse_args(argv)
+    args.command_line = _command(argv)
     try:
         return args.run(args)
     except NewsdeskError as error:
@@ -110,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--quiet", action="store_true", help="no progress bars")
     evaluate.add_argument("--as-of", dest="as_of", help="RealTimeQA: ask each question as of "
                           "'question' (its own date, default), 'none' (no moment) or YYYY-MM-DD")
+    add_publish(evaluate)
     add_flags(evaluate, LLM_FLAGS)  # score answers written by an LLM
     evaluate.set_defaults(run=_eval)
 
@@ -122,6 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--clients", type=int, default=8, help="concurrent askers")
     bench.add_argument("--limit", type=int, help="only the first N questions")
     bench.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
+    add_publish(bench)
     bench.set_defaults(run=_bench)
 
     tune = commands.add_parser("tune", help="choose the retrieval knobs on RealTimeQA train, "
@@ -149,6 +154,17 @@ def _parser() -> argparse.ArgumentParser:
     stress.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     stress.set_defaults(run=_stress)
     return parser
+
+
+def add_publish(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--publish", nargs="?", type=Path, const=PUBLISHED, metavar="FOLDER",
+                         help=f"also write the summary the docs' tables are built from "
+                              f"(FOLDER/<suite>.json; default {PUBLISHED}/)")
+
+
+def _command(argv: list[str] | None) -> str:
+    """The command line as typed, for a published result to say how it was made."""
+    return shlex.join(["newsdesk", *(sys.argv[1:] if argv is None else argv)])
 
 
 # Each command imports what it runs when it runs: `newsdesk ask` need not load Gradio or the evals.
@@ -195,6 +211,7 @@ def _ask(args) -> int:
                 print("\n\nChecking citations…", flush=True)
             case Answer():
                 answer = event
+    assert answer is not None, "an answer stream ends with its Answer"  # Answerer's contract
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
@@ -242,7 +259,8 @@ def _eval(args) -> int:
 
     run_suite(args.suite, from_flags(args), data=args.data or BENCH / _DATA[args.suite],
               systems=args.systems, limit=args.limit, baseline=args.baseline,
-              reports=args.reports, progress=not args.quiet, as_of=args.as_of)
+              reports=args.reports, progress=not args.quiet, as_of=args.as_of,
+              publish=args.publish, command=args.command_line)
     return 0
 
 
@@ -250,7 +268,7 @@ def _bench(args) -> int:
     from newsdesk.evals.runner import run_bench
 
     run_bench(args.data, args.ingest_documents or None, args.scale_chunks, args.clients,
-              args.limit, args.reports)
+              args.limit, args.reports, publish=args.publish, command=args.command_line)
     return 0
 
 

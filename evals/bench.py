@@ -83,7 +83,7 @@ def child_stock(folder: str, *paths: str) -> dict:
     VectorStoreIndex.from_documents(docs, embed_model=embed, storage_context=StorageContext.from_defaults(
         vector_store=ChromaVectorStore(chroma_collection=collection)))
     seconds = time.perf_counter() - started
-    nodes = collection.get(include=["documents"])["documents"]
+    nodes = collection.get(include=["documents"])["documents"] or []
     tokenize = embed._model.tokenizer
     # the model reads 256 word pieces, two of them special: the rest of a node is never embedded
     embedded = sum(min(254, len(ids)) for ids in tokenize(nodes, add_special_tokens=False)["input_ids"])
@@ -402,10 +402,13 @@ def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: P
         stop(process)
 
 
+TABLES = ("ingest", "incremental", "queries", "concurrency", "app")  # the report's tables
+
+
 def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,
          questions_limit: int | None, reports: Path = REPORTS) -> Path:
     result = run(data, ingest_documents, scale_chunks, clients, questions_limit)
-    for name in ("ingest", "incremental", "queries", "concurrency", "app"):
+    for name in TABLES:
         print(f"\n{name}\n" + table(result[name]))
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"bench-{time.strftime('%Y-%m-%dT%H%M%S')}.json"

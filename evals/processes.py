@@ -35,7 +35,7 @@ def start_app(home: Path, *flags: str, env: dict | None = None,
         process = subprocess.Popen([sys.executable, "-m", "newsdesk.app", "--port", str(port), *flags],
                                    env=environment, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    _wait(process, f"{url}/gradio_api/info", 180, log)
+    wait_for(process, f"{url}/gradio_api/info", 180, log)
     return process, url
 
 
@@ -49,7 +49,7 @@ def start_chroma(folder: Path, port: int | None = None) -> tuple[subprocess.Pope
                                     "127.0.0.1", "--port", str(port)], stdout=out,
                                    stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    _wait(process, f"{url}/api/v2/heartbeat", 60, log)
+    wait_for(process, f"{url}/api/v2/heartbeat", 60, log)
     return process, url
 
 
@@ -62,12 +62,14 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
 
 
-def _wait(process: subprocess.Popen, url: str, seconds: float, log: Path) -> None:
-    """Until `url` answers (any HTTP status counts: a login page is an answer)."""
+def wait_for(process: subprocess.Popen, url: str, seconds: float, log: Path) -> None:
+    """Until `url` answers (any HTTP status counts: a login page is an answer); raises, with
+    the end of `log`, when `process` exits first or `seconds` pass."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited:\n{log.read_text()[-3000:]}")
+            command = str(process.args[0] if isinstance(process.args, list) else process.args)
+            raise RuntimeError(f"{command} exited:\n{log.read_text()[-3000:]}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return

@@ -2,18 +2,24 @@
 
 A result holds, per system, a `summary` (metric -> value) and `questions` (qid -> the row of
 that question, with a `score` in [0, 1] that `compare` uses for wins and losses).
+
+`publish` writes the small summary the documentation's tables are built from
+(`docs/results/<suite>.json`, committed): the tables, when, at which commit, on which data.
 """
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from newsdesk.index.errors import BadInputError
 
 REPORTS = Path("reports")
+PUBLISHED = Path("docs/results")
 
 
 @dataclass
@@ -29,6 +35,10 @@ class SuiteResult:
     systems: list[SystemResult] = field(default_factory=list)
     notes: dict[str, object] = field(default_factory=dict)
     started: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S"))
+
+    def tables(self) -> dict[str, list[dict]]:
+        """The summaries as one table, a row per system (the shape `publish` writes)."""
+        return {"systems": [{"system": s.name, **s.summary} for s in self.systems]}
 
     def to_dict(self) -> dict:
         return {"suite": self.suite, "started": self.started, "notes": self.notes,
@@ -123,3 +133,39 @@ def _chart(result: SuiteResult, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
+
+
+def publish(suite: str, tables: dict[str, list[dict]], *, command: str, data: str,
+            notes: dict[str, object] | None = None, folder: Path = PUBLISHED) -> Path:
+    """Write `folder/<suite>.json`: the tables of a run, its date, commit, data and command.
+
+    The documentation's Quality and Performance pages are built from these files (`make docs`),
+    so a figure there is always one a command wrote.
+
+    Returns:
+        The file's path.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{suite}.json"
+    summary = {"suite": suite, "date": datetime.now(UTC).isoformat(timespec="seconds"),
+               "commit": _commit(), "command": command, "data": data, "notes": notes or {},
+               "tables": tables}
+    path.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+CODE = (":/rag", ":/index", ":/evals", ":/app.py", ":/cli.py", ":/seeds", ":/pyproject.toml",
+        ":/requirements.lock")  # what a measurement depends on, in git's terms
+
+
+def _commit() -> str | None:
+    """The git commit of the code being measured ("+changes" when its files differ from it)."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=here, text=True,
+                              capture_output=True, timeout=10, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE],
+                                 cwd=here, text=True, capture_output=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None  # not a git checkout (an installed wheel)
+    return head + ("+changes" if changed.strip() else "")

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from newsdesk.evals import bench, realtimeqa, report, rgb, seeds, temporal
 from newsdesk.evals.systems import SYSTEMS, pick, with_llm
 from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
+
+GOLD_SETS = {"seeds": "seeds/ (evals/gold/seeds.jsonl)",  # the suites' data, shipped in evals/gold
+             "temporal": "evals/gold/temporal/ (evals/gold/temporal.jsonl)"}
 
 
 def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = None,
               limit: int | None = None, baseline: Path | None = None,
               reports: Path = report.REPORTS, progress: bool = True,
-              as_of: str | None = None) -> Path:
+              as_of: str | None = None, publish: Path | None = None, command: str = "") -> Path:
     """Score `systems` (comma-separated names, "all", or None for the default) on `suite`,
     each question asked `as_of` a day (RealTimeQA: default each question's own date; "none"
     for no moment).
 
+    With `publish`, also writes the summary the docs are built from (`publish/<suite>.json`).
+
     Returns:
         The JSON report's path (a Markdown table and a PNG chart lie beside it).
     """
+    _publishable(publish, limit)
     names = list(SYSTEMS) if systems == "all" else (systems or "default").split(",")
     chosen = with_llm(pick([n.strip() for n in names if n.strip()]), settings)
     embedder = Embedder.of(settings)
@@ -39,11 +47,34 @@ def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = 
         print("\n" + comparison)
     path = report.write(result, reports, comparison)
     print(f"\nwrote {path} (+ .md, .png)")
+    if publish:
+        notes = {k: v for k, v in result.notes.items() if k not in ("data", "gold")}
+        published = report.publish(suite, result.tables(), command=command, notes=notes,
+                                   data=GOLD_SETS.get(suite) or data.resolve().name, folder=publish)
+        print(f"published {published}")
     return path
 
 
 def run_bench(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,
-              limit: int | None, reports: Path = report.REPORTS) -> Path:
-    """Run every speed measurement (see `newsdesk.evals.bench`); returns the JSON report's path."""
+              limit: int | None, reports: Path = report.REPORTS, publish: Path | None = None,
+              command: str = "") -> Path:
+    """Run every speed measurement (see `newsdesk.evals.bench`); returns the JSON report's path.
+
+    With `publish`, also writes the summary the docs are built from (`publish/bench.json`).
+    """
+    _publishable(publish, limit)
     realtimeqa.load_questions(data)  # a clear error for a wrong folder
-    return bench.main(data, ingest_documents, scale_chunks, clients, limit, reports)
+    path = bench.main(data, ingest_documents, scale_chunks, clients, limit, reports)
+    if publish:
+        result = json.loads(path.read_text())
+        tables = {name: result[name] for name in bench.TABLES}
+        published = report.publish("bench", tables, command=command, data=data.resolve().name,
+                                   notes={**result["machine"], **result["settings"]}, folder=publish)
+        print(f"published {published}")
+    return path
+
+
+def _publishable(publish: Path | None, limit: int | None) -> None:
+    if publish and limit:
+        raise BadInputError("--publish reports the whole suite; drop --limit, or drop --publish "
+                            "to try a few questions.")

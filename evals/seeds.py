@@ -144,7 +144,8 @@ def run(systems: list[System], embedder: Embedder, settings: Settings, gold_path
             lambda q, n, found=assistant.retriever: [p.text for p in found.search(q, n, Filters())],
             gold, k)
         store = assistant.retriever.store
-        texts = {d.doc_id: store.document(d.doc_id).text for d in store.stored_documents()}
+        texts = {d.doc_id: document.text for d in store.stored_documents()
+                 if (document := store.document(d.doc_id)) is not None}
         for question in tqdm(gold, desc=system.name, disable=not progress):
             outcome.questions[question.id] = score_answer(question, ask_in_turn(assistant, question), texts)
         outcome.summary.update(summarize(outcome.questions))

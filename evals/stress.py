@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -255,9 +256,10 @@ def measure_chroma(work: Path) -> dict:
 HOSTILE_QUESTIONS = ["", "   ", "x" * 5000, 123, None, ["a list"], "<script>alert(1)</script>",
                      "'; DROP TABLE chunks; --", "\x00\x01\x02", "🗞️" * 50, "مرحبا بالعالم؟",
                      "What conditions did Putin set?" * 100]
-HOSTILE_PARAMETERS = [{"k": "abc"}, {"k": 0}, {"k": -1}, {"k": 101}, {"k": 1.5}, {"k": "5"},
-                      {"since": "2025-02-30"}, {"since": "2025-03-10", "until": "2025-03-01"},
-                      {"sources": ["../../etc/passwd"]}, {"sources": "000_99e8b240e118b51d"}]
+HOSTILE_PARAMETERS: list[dict[str, Any]] = [
+    {"k": "abc"}, {"k": 0}, {"k": -1}, {"k": 101}, {"k": 1.5}, {"k": "5"},
+    {"since": "2025-02-30"}, {"since": "2025-03-10", "until": "2025-03-01"},
+    {"sources": ["../../etc/passwd"]}, {"sources": "000_99e8b240e118b51d"}]
 
 
 def measure_hostile(seeds_home: Path, work: Path) -> dict:
@@ -307,6 +309,7 @@ def measure_login(seeds_home: Path, work: Path) -> dict:
     """Every route without the login, and with it; MCP with it."""
     from mcp import ClientSession
     from mcp.client.streamable_http import streamable_http_client
+    from mcp.types import TextContent
 
     process, url = start_app(seeds_home, "--auth", ":".join(LOGIN), log=work / "login-server.log")
     try:
@@ -322,7 +325,8 @@ def measure_login(seeds_home: Path, work: Path) -> dict:
                     ClientSession(r, w) as session:
                 await session.initialize()
                 result = await session.call_tool("retrieve", {"query": "Gerasimov", "k": 1})
-                return not result.isError and "Gerasimov" in result.content[0].text
+                first = result.content[0]
+                return not result.isError and isinstance(first, TextContent) and "Gerasimov" in first.text
 
         mcp_works = asyncio.run(mcp())
     finally:

@@ -48,6 +48,7 @@ from newsdesk.index.embed import Embedder
 from newsdesk.index.lexical import tokenize
 from newsdesk.index.settings import Settings
 from newsdesk.scorer import TYPES, WEIGHTS, AnswerTypes, SentenceScorer, short_types
+from newsdesk.types import Evidence
 
 KINDS = ("who", "when", "where", "how much", "what", "which")
 FOLDS = 5
@@ -89,8 +90,9 @@ def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = 
         if not sentences:
             continue
         correct = q["choices"][q["answer_index"]]
-        hand = answerer.hand_set_scores(q["question"], sentences, evidence.vectors)
-        tables.append(question_features(q["question"], sentences, evidence.vectors, KINDS,
+        vectors = _asked(evidence)
+        hand = answerer.hand_set_scores(q["question"], sentences, vectors)
+        tables.append(question_features(q["question"], sentences, vectors, KINDS,
                                         as_of=evidence.as_of))
         labels += [metrics.contains(s.text, correct) for s in sentences]
         groups += [n] * len(sentences)
@@ -99,7 +101,7 @@ def gather(data: Path, settings: Settings, embedder: Embedder, progress: bool = 
         words = language.read_question(q["question"])
         asked.append({"question": q["question"], "correct": correct, "type": choice_type(q["choices"]),
                       "kind": words.kind, "vector": np.concatenate(
-                          [evidence.vectors[0], embedder.embed([words.phrase])[0]])})
+                          [vectors[0], embedder.embed([words.phrase])[0]])})
     names = list(tables[0])
     return {"features": names,
             "x": np.vstack([np.column_stack([t[name] for name in names]) for t in tables]),
@@ -305,7 +307,7 @@ def answer_types(data: dict, scores: np.ndarray, margin: float, out: Path = TYPE
     vectors = np.stack([q["vector"] for q in data["questions"]])
     labels = [q["type"] for q in data["questions"]]
     likely = out_of_fold_types(vectors, labels)
-    accuracy = float(np.mean([max(p, key=p.get) == label for p, label in zip(likely, labels,
+    accuracy = float(np.mean([max(p, key=lambda t: p[t]) == label for p, label in zip(likely, labels,
                                                                            strict=True)]))
     rows, chosen = choose_short_type(data, short_candidates(data, scores, margin), likely)
     fitted = {"questions": len(labels), "folds": FOLDS,
@@ -362,7 +364,7 @@ def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
         correct = q["choices"][q["answer_index"]]
         evidence = assistant.evidence(q["question"], as_of=asked_as_of(q))
         case = {"asked": answerer.refusal_grounds(q["question"], list(evidence.passages),
-                                                  evidence.vectors)}
+                                                  _asked(evidence))}
         cases.append(case)
         if not any(metrics.contains(p.text, correct) for p in evidence.passages):
             continue
@@ -380,7 +382,7 @@ def refusal_cases(data: Path, settings: Settings, embedder: Embedder,
                     w for w, kept in found.items()
                     if kept and not any(kept[0] in stems[doc] for doc in others)}
             case[kind] = answerer.refusal_grounds(q["question"], list(missed.passages),
-                                                  missed.vectors, unknown)
+                                                  _asked(missed), unknown)
     return cases
 
 
@@ -400,12 +402,18 @@ def choose_refusals(cases: list[dict]) -> tuple[list[dict], dict]:
     return rows, chosen
 
 
+def _refuses(setting: AnswerConfig, grounds: tuple[float, float, float, bool] | None) -> bool:
+    """Whether `setting` refuses a case with these `refusal_grounds` (None: nothing to quote)."""
+    if grounds is None:
+        return True
+    best, exact, coverage, unknown = grounds
+    return setting.refuses(best, coverage, unknown, lambda: exact)
+
+
 def refusal_rates(cases: list[dict], setting: AnswerConfig) -> dict:
     """`setting`'s thresholds and the share of each kind of case it refuses."""
     def refused(key: str) -> float:
-        return round(float(np.mean([grounds is None or setting.refuses(
-            grounds[0], grounds[2], grounds[3], lambda g=grounds: g[1])
-            for grounds in (case[key] for case in cases if key in case)])), 3)
+        return round(float(np.mean([_refuses(setting, case[key]) for case in cases if key in case])), 3)
     row = {"min_score": setting.min_score, "on_topic": setting.on_topic,
            "min_coverage": setting.min_coverage, **{key: refused(key) for key in KINDS_OF_CASE}}
     row["unanswerable"] = round(float(np.mean([row[k] for k in UNANSWERABLE])), 3)
@@ -414,3 +422,10 @@ def refusal_rates(cases: list[dict], setting: AnswerConfig) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(main(None, Settings.load()), indent=1))
+
+
+def _asked(evidence: Evidence) -> np.ndarray:
+    """The question's vectors, which `Assistant.evidence` always makes."""
+    if evidence.vectors is None:
+        raise RuntimeError("Assistant.evidence gave no question vectors.")
+    return evidence.vectors

@@ -7,17 +7,17 @@ split it was not tuned on:
    gathered once and cached.
 2. Every combination in `GRID` ranks them with `newsdesk.fusion.rank` (a pure function, so a
    sweep takes minutes, not index rebuilds); each is scored by gold MRR@10 + hit@10 at the
-   document level, on train: on its questions, and on two guards a setting must not lose
-   against today by more than the noise (`keeps`): bare names as people type them
-   ("Gerasimov", `name_queries`), which the BM25 stage exists for, and the questions asked of full articles alone (`article_queries`: the
-   short evidence paragraphs RealTimeQA scores as gold taken out, its search articles that hold
-   the answer as gold), so that no knob wins by favouring short texts. Of the settings that keep
-   the guards, the one that changes fewest knobs within one standard error of the best on the
-   questions is taken.
+   document level, on train: on its questions, and on two guards a setting must not lose against
+   today by more than the noise (`keeps`): bare names as people type them ("Gerasimov",
+   `name_queries`), which the BM25 stage exists for, and the questions asked of full articles
+   alone (`article_queries`: the short evidence paragraphs RealTimeQA scores as gold taken out,
+   its search articles that hold the answer as gold), so that no knob wins by favouring short
+   texts. Of the settings that keep the guards, the one that changes fewest knobs within one
+   standard error of the best on the questions is taken.
 3. On the confirmation split each knob of the winner is put back to today's default in turn: a
    knob that loses there is held at today's default, and step 2 chooses again among the
    settings that hold it so, until every changed knob wins there too (`choose`).
-`RetrievalConfig`'s defaults are what this chose (README, Quality); "today's default" in its
+`RetrievalConfig`'s defaults are what this chose (docs: Quality, Results history); "today's default" in its
 report is whatever they are when it runs.
 
 `train_sample()` writes the part of train that is indexed: every gold and silver document of its
@@ -34,6 +34,7 @@ import re
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -54,7 +55,7 @@ DISTRACTORS = 1500  # about as many as the relevant search results, as in the re
 # recall 0.756 -> 0.705, measured 2026-11-28). It stays at 0.1. Nor are the fusion (convex,
 # chosen over reciprocal rank on 2026-12-02) and the candidates per stage (150): the sweep over
 # recency and the query's form keeps to the knobs that it can move.
-GRID = {
+GRID: dict[str, tuple[Any, ...]] = {
     "lexical_weight": (0.0, 0.05, 0.1, 0.2),
     "keyword_weight": (0.2, 0.35, 0.5),
     "document_weight": (0.0, 0.5),
@@ -183,9 +184,9 @@ def score(rows: list[dict], config: RetrievalConfig) -> dict[str, float]:
 
 def _first_gold(row: dict, config: RetrievalConfig) -> int:
     """Rank (1-10) of the first gold document, 0 if none is in the top 10."""
-    candidates = Candidates(*(tuple(map(tuple, row.get(stage, ()))) for stage in STAGES[:2]),
-                            row.get("lengths", {}), row.get("ages"), row.get("keywords", False),
-                            *(tuple(map(tuple, row.get(stage, ()))) for stage in STAGES[2:]))
+    dense, lexical, *recent = (tuple(map(tuple, row.get(stage, ()))) for stage in STAGES)
+    candidates = Candidates(dense, lexical, row.get("lengths", {}), row.get("ages"),
+                            row.get("keywords", False), *recent)
     fused = rank(candidates, config)[:DEPTH]
     documents = list(dict.fromkeys(chunk_document(chunk_id) for chunk_id, _ in fused))[:10]
     return next((n for n, d in enumerate(documents, 1) if d in row["gold"]), 0)
@@ -249,7 +250,7 @@ def choose(ranked: list[tuple[RetrievalConfig, dict]], guards_today: dict,
     """The `simplest` setting whose every knob wins on `held_out` too. A knob that loses there
     is kept at today's value, and the choice is made again among the settings that keep it so
     (dropping a knob from a setting could leave one that loses a guard)."""
-    today, frozen, rounds = RetrievalConfig(), set(), []
+    today, frozen, rounds = RetrievalConfig(), set[str](), []
     while True:
         allowed = [(c, s) for c, s in ranked
                    if all(getattr(c, knob) == getattr(today, knob) for knob in frozen)]

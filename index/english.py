@@ -17,8 +17,10 @@ from pathlib import Path
 @cache
 def _nltk_data() -> Path:
     # Found without importing llama_index.core, which takes over a second.
-    package = importlib.util.find_spec("llama_index.core").submodule_search_locations[0]
-    return Path(package) / "_static" / "nltk_cache"
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("llama-index-core is not installed; run `make setup`.")
+    return Path(spec.submodule_search_locations[0]) / "_static" / "nltk_cache"
 
 
 @cache

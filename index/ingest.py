@@ -20,6 +20,7 @@ import socket
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -248,7 +249,7 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
 
 
 def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
-           settings: Settings, progress: bool, new: set[str] = frozenset(),
+           settings: Settings, progress: bool, new: AbstractSet[str] = frozenset(),
            titled: bool = True, on_stored=lambda chunks: None) -> list[tuple[str, str, dict]]:
     """Chunk, embed and store `todo`; returns the chunks written as `(chunk_id, text, metadata)`
     rows for the BM25 index (the metadata it filters on only). `titled`: each chunk's embedding
@@ -309,7 +310,7 @@ def title_prefix(title: str) -> str:
     return f"{title[:_TITLE_CHARS]}\n\n" if title else ""
 
 
-def _write_group(store: Store, items: list[Embedded], new: set[str]) -> int:
+def _write_group(store: Store, items: list[Embedded], new: AbstractSet[str]) -> int:
     """Write one group; returns its number of documents, for the progress bar."""
     store.write_many(items, new)
     return len(items)

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -62,7 +63,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, rows: list[tuple[str, str, dict]], version: str,
-              previous: LexicalIndex | None = None, keep: set[str] = frozenset()) -> LexicalIndex:
+              previous: LexicalIndex | None = None, keep: AbstractSet[str] = frozenset()) -> LexicalIndex:
         """Index `(chunk_id, text, metadata)` rows for one corpus version.
 
         The rows of `previous` whose ids are in `keep` are indexed too, from the words saved
@@ -70,7 +71,9 @@ class LexicalIndex:
         """
         import bm25s
 
-        kept = [n for n, chunk_id in enumerate(previous.ids) if chunk_id in keep] if previous else []
+        if previous is None:  # nothing to keep from
+            previous = cls(None, [], [], [], np.zeros(0, np.int64), version)
+        kept = [n for n, chunk_id in enumerate(previous.ids) if chunk_id in keep]
         old_words, old_tokens = previous.words() if kept else ([], [])
         words = {word: n for n, word in enumerate(old_words)}
         tokens = [old_tokens[n] for n in kept]
@@ -97,6 +100,8 @@ class LexicalIndex:
     def words(self) -> tuple[list[str], list[np.ndarray]]:
         """The vocabulary, and each row's words as positions in it (saved with the index)."""
         if self._words is None:
+            if self.folder is None:
+                raise RuntimeError("This BM25 index was neither built nor loaded with its words.")
             vocabulary = json.loads((self.folder / "words.json").read_text())
             flat, ends = np.load(self.folder / "tokens.npy"), np.load(self.folder / "ends.npy")
             self._words = (vocabulary, np.split(flat, ends[:-1]) if len(ends) else [])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -97,7 +97,8 @@ class Settings(BaseSettings):
             raise BadInputError(f"Unknown setting {unknown[0]!r}; known: "
                                 f"{', '.join(cls.model_fields)}.")
         try:
-            settings = cls(**{name: value for name, value in overrides.items() if value is not None})
+            given: dict[str, Any] = {name: value for name, value in overrides.items() if value is not None}
+            settings = cls(**given)
         except ValidationError as error:
             raise BadInputError(_explain(error)) from None
         if settings.llm_enabled and not settings.llm_model:

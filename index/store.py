@@ -17,6 +17,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -116,15 +117,16 @@ def _server_client(settings: Settings, client_settings):
     import chromadb
     import httpx
 
-    url = urlparse(settings.chroma_url)
-    if url.scheme not in ("http", "https") or not url.hostname:
+    url = urlparse(settings.chroma_url or "")
+    host = url.hostname
+    if url.scheme not in ("http", "https") or not host:
         raise BadInputError(f"Chroma URL {settings.chroma_url!r} is not valid; use http://HOST:PORT.")
     made: dict = {}
 
     def make() -> None:
         try:
             made["client"] = chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                host=host, port=url.port or (443 if url.scheme == "https" else 8000),
                 ssl=url.scheme == "https", settings=client_settings)
         except Exception as error:  # chromadb raises bare ValueError/ConnectError here
             made["error"] = error
@@ -275,7 +277,7 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def write_many(self, items: list[Embedded], new: set[str] = frozenset()) -> None:
+    def write_many(self, items: list[Embedded], new: AbstractSet[str] = frozenset()) -> None:
         """Replace several documents' chunks, then record the documents (the commit point).
 
         Three calls for the whole group: the chunks, the stale chunks, the records.
@@ -367,7 +369,7 @@ class Store:
 
     def chunks_by_id(self, ids: list[str]) -> list[tuple[str, str, dict]]:
         """(id, text, metadata) of the chunks with these ids."""
-        rows = []
+        rows: list[tuple[str, str, dict]] = []
         for start in range(0, len(ids), _PAGE):
             page = self.chunks.get(ids=ids[start:start + _PAGE], include=["documents", "metadatas"])
             rows += zip(page["ids"], page["documents"], page["metadatas"], strict=True)

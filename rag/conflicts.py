@@ -109,9 +109,9 @@ def differing_values(a: str, b: str, asked: str = "", types: Sequence[str] = ()
     if len(kinds) != 1 or len(differ | kinds) != 1:
         return None
     (kind_found,) = kinds
-    ours = [span for o, _ in pairs for span in o[kind_found]]
-    theirs = [span for _, t in pairs for span in t[kind_found]]
-    ours_span, theirs_span = _trimmed(_joined(ours, a), a), _trimmed(_joined(theirs, b), b)
+    our_spans = [span for o, _ in pairs for span in o[kind_found]]
+    their_spans = [span for _, t in pairs for span in t[kind_found]]
+    ours_span, theirs_span = _trimmed(_joined(our_spans, a), a), _trimmed(_joined(their_spans, b), b)
     if a[slice(*ours_span)].lower() == b[slice(*theirs_span)].lower():
         return None
     return ours_span, theirs_span

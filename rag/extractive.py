@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 
@@ -304,7 +306,7 @@ def question_features(question: str, sentences: list[Sentence], asked: np.ndarra
     """The sentence scorer's features of `sentences` (which carry their vectors) for `question`
     (`asked`: its vectors, as `Evidence.vectors`; `context`: the earlier turn it follows;
     `as_of`: the day it is asked as of, "" for none)."""
-    meaning = (np.stack([s.vector for s in sentences]) @ asked.T).max(axis=1)
+    meaning = (np.stack([cast(np.ndarray, s.vector) for s in sentences]) @ asked.T).max(axis=1)
     terms = content_terms(f"{question} {context}")
     overlap = np.array([_overlap(terms, s.text) for s in sentences])
     words = {w.lower() for w in _WORD.findall(f"{question} {context}")}
@@ -450,7 +452,7 @@ def _compose(question: str, chosen: list[Sentence], terms: set[str],
     neighbours, and cite them; open with the short answer held by the best sentence that holds
     an entity of one of `types` (the likely answer types), then with the values the sources
     disagree on (`conflicts.find`), each cited."""
-    first_seen = {}
+    first_seen: dict[str, int] = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)
     whole = _with_quotations(chosen, config.quotation)
@@ -608,7 +610,8 @@ def _merge_neighbours(ordered: list[Sentence]) -> list[Sentence]:
     return merged
 
 
-def _refusal(question: str, passages: list[Passage], unknown: set[str] = frozenset()) -> Answer:
+def _refusal(question: str, passages: list[Passage],
+             unknown: AbstractSet[str] = frozenset()) -> Answer:
     missing = ", ".join(f"“{w}”" for w in sorted(unknown))
     text = "The articles don't say." + (f" They never mention {missing}." if missing else "")
     text += (" The closest passages are listed as related reading." if passages else "")

@@ -20,7 +20,7 @@ from newsdesk.index.store import chunk_document, chunk_position
 @dataclass(frozen=True)
 class RetrievalConfig:
     """Which retrieval stages run, and how they are weighed. The defaults were chosen on
-    RealTimeQA train (`newsdesk tune`) and confirmed on 2023 Q4 (README, Quality).
+    RealTimeQA train (`newsdesk tune`) and confirmed on 2023 Q4 (docs: Quality, Results history).
 
     Args:
         dense: Search the Chroma vectors.

@@ -43,6 +43,9 @@ class Analysis:
     entities: tuple[tuple[int, int, str], ...]
 
 
+Wants = Literal["person", "group", "setting", "thing", "event"]  # what a Reference points to
+
+
 @dataclass(frozen=True)
 class Reference:
     """A word of a follow-up that points back into the conversation, and what it points to:
@@ -51,7 +54,7 @@ class Reference:
 
     start: int
     end: int
-    wants: Literal["person", "group", "setting", "thing", "event"]
+    wants: Wants
     lemma: str = ""
 
 
@@ -179,7 +182,8 @@ def references(text: str) -> list[Reference]:
         span = (token.idx, token.idx + len(token.text))
         if "Prs" in morph.get("PronType") and "3" in morph.get("Person"):
             gender, number = morph.get("Gender"), morph.get("Number")
-            wants = ("thing" if "Neut" in gender else "group" if "Plur" in number else "person")
+            wants: Wants = ("thing" if "Neut" in gender else "group" if "Plur" in number
+                            else "person")
             found.append(Reference(*span, wants))
         elif "Dem" in morph.get("PronType"):
             after = doc[token.i + 1] if token.i + 1 < len(doc) else None

@@ -175,7 +175,8 @@ class Retriever:
         found = self.store.chunks.get(ids=[w for w, _ in wanted], include=["documents", "metadatas"])
         rows = dict(zip(found["ids"], zip(found["documents"], found["metadatas"], strict=True),
                         strict=True))
-        extra = [_passage(chunk_id, *rows[chunk_id], score=0.0, similarity=before.similarity)
+        extra = [_passage(chunk_id, rows[chunk_id][0], rows[chunk_id][1], score=0.0,
+                          similarity=before.similarity)
                  for chunk_id, before in wanted if chunk_id in rows]
         return passages + extra
 

@@ -134,7 +134,7 @@ def sentence_features(question: Words, asked: set[str], sentences: Sequence[Sent
             (`when.ages`); None when it is about no moment. The feature `staleness` is how much
             older than the newest article found a sentence's article is, on a log scale.
     """
-    rank = {}
+    rank: dict[str, int] = {}
     for s in sentences:
         rank.setdefault(s.passage.chunk_id, len(rank))
     cues = {
