@@ -7,7 +7,8 @@ non-zero instead of showing a traceback.
      ├── BadInputError           a question, file or option newsdesk cannot use
      ├── IndexMissingError       nothing has been ingested yet
      ├── ModelMismatchError      the index was built with another embedding model or chunker
-     └── BackendUnreachableError a Chroma server or LLM that does not answer
+     ├── BackendUnreachableError a Chroma server or LLM that does not answer
+     └── FetchError              a link or feed that cannot be fetched or read
 """
 
 
@@ -29,3 +30,21 @@ class ModelMismatchError(NewsdeskError):
 
 class BackendUnreachableError(NewsdeskError):
     """A server newsdesk depends on (Chroma, an LLM) did not answer."""
+
+
+class FetchError(NewsdeskError):
+    """A link or feed could not be fetched, or what came back is not an article or a feed.
+
+    `permanent` is False for what may pass by itself (a time-out, a server error): a watch tries
+    those again at its next poll. `status` is the HTTP status that failed (0: none came);
+    `retry_after` the seconds a server asked to wait (0: it did not ask).
+    """
+
+    def __init__(self, url: str, reason: str, *, permanent: bool = True, status: int = 0,
+                 retry_after: float = 0.0):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.permanent = permanent
+        self.status = status
+        self.retry_after = retry_after

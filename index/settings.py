@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from newsdesk.index.errors import BadInputError
 
@@ -50,6 +50,10 @@ class Settings(BaseSettings):
         port: Port the app listens on. Default 7860.
         mcp: Serve the app's tools over MCP too. Default True.
         read_only: Serve the app without uploads, for shared deployments. Default False.
+        allow_hosts: Hosts that links may name although they are on this machine or a private
+            network (`127.0.0.1`, `intranet.example`); the environment variable takes them
+            comma-separated. Default none: such links are refused.
+        fetch_delay: Least seconds between two requests to one host. Default 1.
 
     Example:
         >>> Settings.load(home="/tmp/nd").home
@@ -78,6 +82,14 @@ class Settings(BaseSettings):
     port: int = Field(7860, ge=1, le=65535)
     mcp: bool = True
     read_only: bool = False
+    allow_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    fetch_delay: float = Field(1.0, ge=0)
+
+    @field_validator("allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, hosts: object) -> object:
+        return tuple(h.strip() for h in hosts.split(",") if h.strip()) if isinstance(hosts, str) \
+            else hosts
 
     @field_validator("home", "cache")
     @classmethod
@@ -143,10 +155,14 @@ FLAGS = {
     "port": ("--port", "port to listen on (default 7860)"),
     "mcp": ("--no-mcp", "do not serve the MCP tools"),
     "read_only": ("--read-only", "no uploads: nobody can add or replace articles from the app"),
+    "allow_hosts": ("--allow-host", "fetch links from this host although it is on this machine or "
+                                    "a private network; repeatable"),
+    "fetch_delay": ("--delay", "least seconds between two requests to one host (default 1)"),
 }
+FETCH_FLAGS = ("allow_hosts", "fetch_delay")
 INDEX_FLAGS = ("home", "chroma_url", "chroma_timeout")
 LLM_FLAGS = ("llm", "llm_url", "llm_model", "llm_timeout")
-SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "host", "port", "mcp", "read_only")
+SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "host", "port", "mcp", "read_only", *FETCH_FLAGS)
 
 
 def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
@@ -161,6 +177,9 @@ def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
         if field.annotation is bool:
             parser.add_argument(flag, dest=name, action="store_const", const=not field.default,
                                 default=None, help=text)
+        elif get_origin(field.annotation) is tuple:
+            parser.add_argument(flag, dest=name, action="append", default=None, metavar="HOST",
+                                help=text)
         else:
             choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
             parser.add_argument(flag, dest=name, default=None, choices=choices, help=text)
