@@ -35,7 +35,16 @@ from newsdesk.index.errors import IndexMissingError
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.settings import Settings
-from newsdesk.index.store import EMBED_INPUT, Embedded, Manifest, Store, chunk_rows, describe
+from newsdesk.index.store import (
+    DESCRIBED,
+    EMBED_INPUT,
+    Embedded,
+    Manifest,
+    Store,
+    chunk_rows,
+    describe,
+)
+from newsdesk.index.wire import Stories, decode, encode, signature
 
 _TITLE_CHARS = 200  # of a title read before each chunk; the chunk itself must still fit the
 _TITLE_TOKENS = 64  # model, so a chunk leaves this many word pieces to the title
@@ -52,6 +61,7 @@ class IngestReport:
     unchanged: int = 0
     redescribed: int = 0  # of the unchanged: new metadata, same text
     removed: int = 0
+    copies: int = 0
     chunks: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
@@ -65,8 +75,9 @@ class IngestReport:
 
     def summary(self) -> str:
         updated = f" ({self.redescribed} with new metadata)" if self.redescribed else ""
+        copies = f" ({self.copies} of them copies of a story already indexed)" if self.copies else ""
         return (
-            f"{self.new} new, {self.changed} changed, {self.unchanged} unchanged{updated}, "
+            f"{self.new} new, {self.changed} changed{copies}, {self.unchanged} unchanged{updated}, "
             f"{self.removed} removed, {self.skipped} skipped documents; "
             f"{self.chunks} chunks written in {self.seconds:.1f} s"
         )
@@ -92,8 +103,12 @@ def ingest(
     progress: bool = True,
     embedder: Embedder | None = None,
     namespace: str = "",
+    documents: Sequence[Document] = (),
 ) -> IngestReport:
-    """Bring the index up to date with the article files under `paths`.
+    """Bring the index up to date with the article files under `paths` (and `documents`).
+
+    An article that copies one already indexed (a wire story republished, a lightly edited
+    update) joins its story (`newsdesk.index.wire`).
 
     Args:
         paths: Files or folders (searched recursively) of .txt, .md, .html or .jsonl.
@@ -103,6 +118,7 @@ def ingest(
         progress: Show progress bars on stderr.
         embedder: A loaded embedder to reuse; made from `settings` when None.
         namespace: Put before every doc_id (the app's uploads are "upload:...").
+        documents: Articles already loaded (from the web: `newsdesk.index.web`).
 
     Returns:
         An `IngestReport`; its `problems` name each file or line that was skipped.
@@ -110,11 +126,14 @@ def ingest(
     started = time.perf_counter()
     report = IngestReport()
     files, report.problems = find_files(list(paths))
-    documents = _load(files, report.problems, progress, namespace)
+    documents = _load(files, report.problems, progress, namespace, documents)
     with _one_writer(settings, progress):
         if rebuild:
             Store.drop(settings)
-        stored, described = _stored_records(settings, _manifest(settings, None))
+        records = _stored_records(settings, _manifest(settings, None))
+        stored = {doc_id: meta["hash"] for doc_id, meta in records.items()}
+        described = {doc_id: {key: meta.get(key, "") for key in DESCRIBED}
+                     for doc_id, meta in records.items()}
         hashes = {d.doc_id: content_hash(d) for d in documents}
         todo = [d for d in documents if stored.get(d.doc_id) != hashes[d.doc_id]]
         retold = [d for d in documents if stored.get(d.doc_id) == hashes[d.doc_id]
@@ -124,6 +143,8 @@ def ingest(
         report.redescribed = len(retold)
         report.new = sum(1 for d in todo if d.doc_id not in stored)
         report.changed = len(todo) - report.new
+        marks = _fold(todo, records, set(gone))
+        report.copies = sum(1 for d in todo if marks[d.doc_id]["story"] != d.doc_id)
 
         embedder = embedder or Embedder.of(settings)
         store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
@@ -134,7 +155,7 @@ def ingest(
                 store.remove(doc_id)
             report.removed = len(gone)
             retagged = [row for document in retold for row in store.redescribe(document)]
-            written = _write(store, todo, hashes, embedder, settings, progress,
+            written = _write(store, todo, hashes, marks, embedder, settings, progress,
                              new={d.doc_id for d in todo if d.doc_id not in stored},
                              titled=store.manifest.embed_input == EMBED_INPUT,
                              on_stored=lambda chunks: report.timeline.append(
@@ -180,35 +201,57 @@ def refresh_lexical(store: Store, settings: Settings,
 
 
 def _load(files: list[Path], problems: list[Problem], progress: bool,
-          namespace: str = "") -> list[Document]:
+          namespace: str = "", loaded_already: Sequence[Document] = ()) -> list[Document]:
     documents: dict[str, Document] = {}
+
+    def add(document: Document) -> None:
+        if document.doc_id in documents:
+            first = documents[document.doc_id].source
+            problems.append(Problem(document.source,
+                                    f"doc_id {document.doc_id!r} is already used by {first}; "
+                                    "rename one of them"))
+        else:
+            documents[document.doc_id] = document
+
     for path in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 2):
         loaded = load_file(path, namespace)
         problems.extend(loaded.problems)
         for document in loaded.documents:
-            if document.doc_id in documents:
-                first = documents[document.doc_id].source
-                problems.append(Problem(document.source,
-                                        f"doc_id {document.doc_id!r} is already used by {first}; "
-                                        "rename one of them"))
-            else:
-                documents[document.doc_id] = document
+            add(document)
+    for document in loaded_already:
+        add(document)
     return list(documents.values())
 
 
-def _stored_records(settings: Settings, expected: Manifest
-                    ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """The hashes and the metadata of the documents already indexed; refuses an index built
-    with other settings."""
+def _stored_records(settings: Settings, expected: Manifest) -> dict[str, dict]:
+    """The stored metadata of the documents already indexed; refuses an index built with other
+    settings."""
     try:
         store = Store.open(settings)
     except IndexMissingError:
-        return {}, {}
+        return {}
     try:
         store.check(expected)
-        return store.document_hashes(), store.descriptions()
+        return store.document_records()
     finally:
         store.close()
+
+
+def _fold(todo: list[Document], records: dict[str, dict], gone: set[str]) -> dict[str, dict]:
+    """What ingest stores beside each document of `todo`: its story (the wire copies it joins),
+    and its MinHash signature."""
+    known = []
+    for doc_id, meta in records.items():
+        sig = decode(meta.get("minhash", ""))
+        if sig is not None and doc_id not in gone:
+            known.append((doc_id, meta.get("story") or doc_id, sig))
+    stories = Stories(known)
+    marks = {}
+    for document in todo:
+        sig = signature(document.text[document.body_start:])
+        marks[document.doc_id] = {
+            "story": stories.assign(document.doc_id, sig), "signature": encode(sig)}
+    return marks
 
 
 @contextmanager
@@ -248,8 +291,9 @@ def _manifest(settings: Settings, embedder: Embedder | None) -> Manifest:
     )
 
 
-def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder: Embedder,
-           settings: Settings, progress: bool, new: AbstractSet[str] = frozenset(),
+def _write(store: Store, todo: list[Document], hashes: dict[str, str], marks: dict[str, dict],
+           embedder: Embedder, settings: Settings, progress: bool,
+           new: AbstractSet[str] = frozenset(),
            titled: bool = True, on_stored=lambda chunks: None) -> list[tuple[str, str, dict]]:
     """Chunk, embed and store `todo`; returns the chunks written as `(chunk_id, text, metadata)`
     rows for the BM25 index (the metadata it filters on only). `titled`: each chunk's embedding
@@ -273,7 +317,7 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
         chunked = chunking.map(lambda document: (document, chunker.chunk(document)), todo)
         pending = None
         for group in _groups(chunked):
-            items = _embed(embedder, group, hashes, titled)
+            items = _embed(embedder, group, hashes, marks, titled)
             if pending is not None:
                 finish(*pending)
             written += chunk_rows(items)
@@ -285,7 +329,7 @@ def _write(store: Store, todo: list[Document], hashes: dict[str, str], embedder:
 
 
 def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
-           hashes: dict[str, str], titled: bool = True) -> list[Embedded]:
+           hashes: dict[str, str], marks: dict[str, dict], titled: bool = True) -> list[Embedded]:
     """The group's chunks and sentences embedded in one pass of the model; with `titled`, each
     chunk is read after its article's title (a chunk deep in an article rarely names what the
     article is about), and its sentences' vectors pool only their own word pieces."""
@@ -300,7 +344,7 @@ def _embed(embedder: Embedder, group: list[tuple[Document, list[Chunk]]],
     for document, mine in group:
         end = offset + len(mine)
         items.append(Embedded(document, hashes[document.doc_id], mine, vectors[offset:end],
-                              sentence_vectors[offset:end]))
+                              sentence_vectors[offset:end], **marks[document.doc_id]))
         offset = end
     return items
 

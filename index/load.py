@@ -46,9 +46,9 @@ class Document:
         source: Where it came from: a file path, or the jsonl record's `source`.
         title: The article title, or "" when the file has none.
         date: When it was published, ISO 8601 (`metadata.parse_date`), or "": undated.
-        url: The article URL, or "".
+        url: The article URL (for an article from the web, its canonical URL), or "".
         body_start: Offset where the body begins (after metadata lines).
-        publisher: Who published it (a newspaper, an agency, a site), or "".
+        publisher: Who published it (a newspaper, an agency, a site, a feed), or "".
         author: Who wrote it, or "".
     """
 
@@ -178,6 +178,18 @@ def _load_text(path: Path, text: str) -> Document:
 
 
 def _load_html(path: Path, html: str) -> Document:
+    extracted = extract_html(html)
+
+    def field(name: str) -> str:
+        return str(getattr(extracted, name, None) or "")
+    return Document(doc_id=path.stem, text=field("text"), source=str(path), title=field("title"),
+                    date=parse_date(field("date")), url=field("url"),
+                    publisher=field("sitename"), author=field("author"))
+
+
+def extract_html(html: str):
+    """The article in an HTML page, as trafilatura extracts it (`.text`, `.title`, `.date`,
+    `.url` (canonical), `.author`, `.sitename`), or None when nothing can be parsed."""
     import lxml.html  # imported here: slow to import, and only HTML needs them
     import trafilatura
 
@@ -186,16 +198,9 @@ def _load_html(path: Path, html: str) -> Document:
     try:
         tree = lxml.html.document_fromstring(html, parser=parser)
     except (ValueError, lxml.etree.ParserError):
-        tree = None  # nothing parseable: reported below as a file with no article text
-    extracted = trafilatura.bare_extraction(
-        tree, with_metadata=True, include_comments=False, favor_recall=True,
-        date_extraction_params=_HTML_DATES) if tree is not None else None
-
-    def field(name: str) -> str:
-        return str(getattr(extracted, name, None) or "")
-    return Document(doc_id=path.stem, text=field("text"), source=str(path), title=field("title"),
-                    date=parse_date(field("date")), url=field("url"),
-                    publisher=field("sitename"), author=field("author"))
+        return None  # nothing parseable: reported by the caller as no article text
+    return trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False,
+                                      favor_recall=True, date_extraction_params=_HTML_DATES)
 
 
 def _load_corpus(path: Path, text: str) -> Loaded:

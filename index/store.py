@@ -72,6 +72,8 @@ class Embedded:
     chunks: list[Chunk]
     vectors: np.ndarray
     sentence_vectors: list[np.ndarray]
+    story: str = ""  # the story it is a copy in (index.wire), its own doc_id if none
+    signature: str = ""  # its MinHash signature, encoded (index.wire)
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,9 @@ class StoredDocument:
     """A document record as stored: what the answerer and the app show.
 
     `date` is ISO 8601 or "" (undated, see `Document`); `added` is when the article first
-    entered the index (ISO 8601, UTC).
+    entered the index (ISO 8601, UTC). `story` is the id of the story it belongs to with its
+    wire copies (index.wire; its own doc_id when it has none, "" in an index from before copies
+    were folded).
     """
 
     doc_id: str
@@ -93,6 +97,7 @@ class StoredDocument:
     publisher: str = ""
     author: str = ""
     added: str = ""
+    story: str = ""
 
 
 def connect(settings: Settings):
@@ -303,7 +308,8 @@ class Store:
             embeddings=[[1.0]] * len(items),
             documents=[i.document.text for i in items],
             metadatas=[{**describe(i.document), "hash": i.hash, "chunks": len(i.chunks),
-                        "added": added.get(i.document.doc_id, now)} for i in items],
+                        "added": added.get(i.document.doc_id, now), "story": i.story,
+                        "minhash": i.signature} for i in items],
         )
 
     def redescribe(self, document: Document) -> list[tuple[str, str, dict]]:
@@ -335,10 +341,19 @@ class Store:
         """doc_id -> content hash, for every complete document."""
         return {meta["doc_id"]: meta["hash"] for meta in self._pages(self.documents, ["metadatas"])}
 
-    def descriptions(self) -> dict[str, dict[str, str]]:
-        """doc_id -> its metadata as `describe` gives it, for every complete document."""
-        return {meta["doc_id"]: {key: meta.get(key, "") for key in DESCRIBED}
-                for meta in self._pages(self.documents, ["metadatas"])}
+    def document_records(self) -> dict[str, dict]:
+        """doc_id -> the stored metadata of every complete document (hash, story, signature...)."""
+        return {meta["doc_id"]: meta for meta in self._pages(self.documents, ["metadatas"])}
+
+    def stories(self, ids: list[str]) -> dict[str, list[StoredDocument]]:
+        """The articles of each of these stories (without their text), oldest first."""
+        if not ids:
+            return {}
+        found = self.documents.get(where={"story": {"$in": sorted(set(ids))}}, include=["metadatas"])
+        stories: dict[str, list[StoredDocument]] = {}
+        for meta in sorted(found["metadatas"], key=lambda m: (m.get("added", ""), m["doc_id"])):
+            stories.setdefault(meta["story"], []).append(_stored(meta))
+        return stories
 
     def stored_documents(self) -> list[StoredDocument]:
         """Every document record, without its text."""
@@ -453,6 +468,7 @@ def _chunk_metadata(item: Embedded, n: int) -> dict:
     document, chunk = item.document, item.chunks[n]
     return {
         **_chunk_fields(document),
+        "story": item.story,
         "start": chunk.start,
         "end": chunk.end,
         "chunk": chunk.number,
@@ -481,6 +497,7 @@ def _stored(meta: dict, text: str = "") -> StoredDocument:
         publisher=meta.get("publisher", ""),
         author=meta.get("author", ""),
         added=meta.get("added", ""),
+        story=meta.get("story", ""),
     )
 
 
