@@ -75,7 +75,7 @@ class Citations:
             self._cited[sentence.key] = Citation(
                 n=len(self._cited) + 1, doc_id=p.doc_id, source=p.source, title=p.title,
                 date=p.date, quote=sentence.text, start=sentence.start, end=sentence.end,
-                score=p.score, publisher=p.publisher, url=p.url)
+                score=p.score, publisher=p.publisher, url=p.url, also_in=p.also_in)
         return self._cited[sentence.key].n
 
     def all(self) -> list[Citation]:

@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, near-duplicates dropped.
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, near-duplicates dropped,
+wire copies folded (one copy of a story cited, the others listed in `also_in`).
 
 Each stage can be switched off in `RetrievalConfig`, so the evals can show what it is worth.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +23,13 @@ from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_document, chunk_sentences, date_number
 from newsdesk.inputs import Filters, check_k, check_question
-from newsdesk.types import Passage
+from newsdesk.types import Copy, Passage
 from newsdesk.when import moment, named_window
 
 _WORD = re.compile(r"\w+")
+# Word overlap (Jaccard) at which a passage of one copy of a story says what a better passage of
+# another copy says: lower than `dedupe`, since the articles are already known to be copies.
+_COPY_OVERLAP = 0.5
 
 
 class Retriever:
@@ -111,8 +116,16 @@ class Retriever:
         fused = rank(self.candidates(query, vector, filters), self.config)
         passages = self._passages(fused[: max(k * 3, 20)], vector)
         words = [set(_WORD.findall(p.text.lower())) for p in passages]
-        kept = _drop_near_duplicates(passages, words, self.config.dedupe)[:k]
+        kept = _drop_near_duplicates(*_fold_copies(passages, words), self.config.dedupe)[:k]
+        kept = self.with_copies(kept)
         return kept + _twins(kept, passages, words, self.config.dedupe) if twins else kept
+
+    def with_copies(self, passages: list[Passage]) -> list[Passage]:
+        """`passages`, each with the other articles of its story in `also_in`."""
+        stories = self.store.stories([p.story for p in passages if p.story])
+        return [replace(p, also_in=tuple(
+            Copy(d.doc_id, d.title, d.publisher, d.url, d.date)
+            for d in stories.get(p.story, []) if d.doc_id != p.doc_id)) for p in passages]
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
         """What the dense and the BM25 stage find for `query`, before fusion, over all the
@@ -240,10 +253,23 @@ def _passage(chunk_id: str, text: str, meta: dict, score: float, similarity: flo
         chunk_id=chunk_id, doc_id=meta["doc_id"], text=text, start=meta["start"], end=meta["end"],
         score=score, similarity=similarity, title=meta.get("title", ""),
         date=meta.get("date", ""), source=meta.get("source", ""),
-        publisher=meta.get("publisher", ""), url=meta.get("url", ""),
+        publisher=meta.get("publisher", ""), url=meta.get("url", ""), story=meta.get("story", ""),
         sentences=tuple(sentences[0]) if sentences else (),
         sentence_vectors=sentences[1] if sentences else None,
     )
+
+
+def _fold_copies(passages: list[Passage],
+                 words: list[set[str]]) -> tuple[list[Passage], list[set[str]]]:
+    """`passages` (and their `words`) without those of a story's other copies that say what a
+    better passage of the story says (word overlap of `_COPY_OVERLAP` or more)."""
+    kept: list[tuple[Passage, set[str]]] = []
+    for passage, held in zip(passages, words, strict=True):
+        if not any(passage.story and other.story == passage.story
+                   and other.doc_id != passage.doc_id and _jaccard(held, said) >= _COPY_OVERLAP
+                   for other, said in kept):
+            kept.append((passage, held))
+    return [p for p, _ in kept], [w for _, w in kept]
 
 
 def _drop_near_duplicates(passages: list[Passage], words: list[set[str]],

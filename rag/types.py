@@ -10,12 +10,29 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another article of the same story: a wire copy republished by another outlet, or an
+    earlier or later version (see `newsdesk.index.wire`)."""
+
+    doc_id: str
+    title: str = ""
+    publisher: str = ""
+    url: str = ""
+    date: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk: `document.text[start:end] == text`.
 
     `score` ranks passages (fused); `similarity` is the cosine between the query and the
     passage, comparable across queries. `sentences` and `sentence_vectors` are the spans (in
     the document) and vectors of its sentences, as ingest stored them; the answerer uses them.
+    `story` is the story of its article (its wire copies share it); `also_in` the other
+    articles of that story, which say the same: one copy is cited, the others are listed.
     """
 
     chunk_id: str
@@ -30,12 +47,15 @@ class Passage:
     source: str = ""
     publisher: str = ""
     url: str = ""
+    story: str = ""
+    also_in: tuple[Copy, ...] = ()
     sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
     sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in ("sentences", "sentence_vectors")}
+        values = {f.name: getattr(self, f.name) for f in fields(self)
+                  if f.name not in ("sentences", "sentence_vectors")}
+        return {**values, "also_in": [c.to_dict() for c in self.also_in]}
 
 
 @dataclass(frozen=True)
@@ -54,9 +74,10 @@ class Citation:
     score: float
     publisher: str = ""
     url: str = ""
+    also_in: tuple[Copy, ...] = ()  # the other copies of the quoted article's story
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "also_in": [c.to_dict() for c in self.also_in]}
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def test_ask_endpoint_returns_the_cli_json_shape(client):
     assert result["refused"] is False and "86%" in result["answer"]
     citation = result["citations"][0]
     assert set(citation) == {"n", "doc_id", "source", "title", "date", "quote", "publisher", "url",
-                             "start", "end", "score"}
+                             "start", "end", "score", "also_in"}
 
 
 def test_retrieve_endpoint_returns_passages(client):

@@ -5,8 +5,8 @@ from newsdesk import reciprocal_rank_fusion
 def test_public_api_is_pinned():
     assert newsdesk.__all__ == [
         "Answer", "AnswerConfig", "AnswerEvent", "AnswerSentence", "Answerer", "Assistant",
-        "BackendUnreachableError", "BadInputError", "Checking", "Citation", "Conflict", "Evidence",
-        "ExtractiveAnswerer", "Filters", "IndexMissingError", "IngestReport", "LLMAnswerer",
+        "BackendUnreachableError", "BadInputError", "Checking", "Citation", "Conflict", "Copy",
+        "Evidence", "ExtractiveAnswerer", "Filters", "IndexMissingError", "IngestReport", "LLMAnswerer",
         "ModelMismatchError", "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
         "ShortAnswer", "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
     ]

@@ -19,7 +19,7 @@ def test_ask_json_has_the_documented_shape(seed_settings):
     answer = json.loads(result.stdout)
     assert set(answer) >= {"question", "answer", "refused", "citations", "timings_ms"}
     assert set(answer["citations"][0]) == {"n", "doc_id", "source", "title", "date", "quote",
-                                           "publisher", "url", "start", "end", "score"}
+                                           "publisher", "url", "start", "end", "score", "also_in"}
     assert "86%" in answer["answer"]
 
 
