@@ -1,4 +1,4 @@
-"""The `newsdesk` command: ingest, ask, retrieve, status, serve, eval, bench.
+"""The `newsdesk` command: ingest, watch, ask, retrieve, status, serve, eval, bench.
 
 This is the composition root: it sits above every layer (index <- rag <- evals, and the app) and
 is the only place, with `python app.py`, that sets process-wide defaults. Errors newsdesk expects
@@ -19,6 +19,7 @@ from pathlib import Path
 from newsdesk import when
 from newsdesk.index.errors import NewsdeskError
 from newsdesk.index.settings import (
+    FETCH_FLAGS,
     INDEX_FLAGS,
     LLM_FLAGS,
     SERVE_FLAGS,
@@ -64,16 +65,30 @@ def _parser() -> argparse.ArgumentParser:
     add_flags(parser, INDEX_FLAGS)
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="index article files (.txt .md .html .jsonl)")
-    ingest.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")],
-                        help="files or folders (default seeds/)")
+    ingest = commands.add_parser("ingest", help="index article files (.txt .md .html .jsonl), "
+                                                "links to articles, and feeds")
+    ingest.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH_OR_URL",
+                        help="files or folders, article links, RSS/Atom/JSON feeds (default seeds/)")
     ingest.add_argument("--prune", action="store_true",
                         help="remove indexed documents that are not among PATHS")
     ingest.add_argument("--rebuild", action="store_true",
                         help="drop the index first (after changing model or chunk settings)")
-    add_flags(ingest, ("embed_model", "chunk_tokens"))
+    add_flags(ingest, ("embed_model", "chunk_tokens", *FETCH_FLAGS))
     ingest.add_argument("--quiet", action="store_true", help="no progress bars")
     ingest.set_defaults(run=_ingest)
+
+    watch = commands.add_parser("watch", help="poll feeds and ingest new articles as they arrive")
+    watch.add_argument("feeds", nargs="*", metavar="FEED", help="feed URLs (RSS, Atom, JSON Feed)")
+    watch.add_argument("--feeds", dest="feeds_file", type=Path,
+                       help="a file of feed URLs, one a line (# starts a comment)")
+    watch.add_argument("--every", default="15m", help="time between polls: 90s, 15m, 2h "
+                                                      "(default 15m)")
+    watch.add_argument("--once", action="store_true",
+                       help="poll once and exit (for cron or a systemd timer)")
+    watch.add_argument("--max-new", type=int, default=50,
+                       help="new articles taken from one feed per poll (default 50)")
+    add_flags(watch, FETCH_FLAGS)
+    watch.set_defaults(run=_watch)
 
     for name, helptext in (("ask", "answer a question with citations"),
                            ("retrieve", "show the passages that match a query")):
@@ -117,7 +132,14 @@ def _parser() -> argparse.ArgumentParser:
     add_flags(evaluate, LLM_FLAGS)  # score answers written by an LLM
     evaluate.set_defaults(run=_eval)
 
-    bench = commands.add_parser("bench", help="measure ingest and query speed, memory, scaling")
+    bench = commands.add_parser("bench", help="measure ingest and query speed, memory, scaling; "
+                                               "or (bench feeds) feeds, re-polls and wire copies")
+    bench.add_argument("what", nargs="?", choices=("speed", "feeds"), default="speed",
+                       help="speed (default): ingest, queries, concurrency; feeds: a feed set "
+                            "from 127.0.0.1 ingested and re-polled, wire copies folded")
+    bench.add_argument("--items", type=int, default=1000, help="feeds: articles in the feed set")
+    bench.add_argument("--wire-bases", type=int, default=400,
+                       help="feeds: base articles of the wire-copy set (RealTimeQA train)")
     bench.add_argument("--data", type=Path, default=BENCH / "realtimeqa-2023q4",
                        help="RealTimeQA folder")
     bench.add_argument("--ingest-documents", type=int, default=300,
@@ -171,13 +193,39 @@ def _command(argv: list[str] | None) -> str:
 
 def _ingest(args) -> int:
     from newsdesk.index.ingest import ingest
+    from newsdesk.index.web import FromWeb, fetcher_for, is_link, read_links
 
-    report = ingest(args.paths, from_flags(args), prune=args.prune, rebuild=args.rebuild,
-                    progress=not args.quiet)
-    for problem in report.problems:
+    settings = from_flags(args)
+    links = [arg for arg in args.paths if is_link(arg)]
+    found = FromWeb()
+    if links:
+        with fetcher_for(settings) as fetcher:
+            found = read_links(links, fetcher, progress=not args.quiet)
+    report = ingest([Path(arg) for arg in args.paths if not is_link(arg)], settings,
+                    prune=args.prune, rebuild=args.rebuild, progress=not args.quiet,
+                    documents=found.documents)
+    problems = found.problems + report.problems
+    for problem in problems:
         print(f"newsdesk: {problem}", file=sys.stderr)
     print(report.summary())
-    return EXIT_PROBLEMS if report.problems else 0
+    return EXIT_PROBLEMS if problems else 0
+
+
+def _watch(args) -> int:
+    from newsdesk.index.watch import Watcher, parse_every, read_feeds_file
+
+    feeds = list(args.feeds) + (read_feeds_file(args.feeds_file) if args.feeds_file else [])
+
+    def report(poll) -> None:
+        for feed in poll.feeds:
+            print(f"newsdesk: {feed.summary()}", flush=True)
+            for problem in feed.problems:
+                print(f"newsdesk: {problem}", file=sys.stderr, flush=True)
+
+    with Watcher(feeds, from_flags(args), every=parse_every(args.every),
+                 max_new=args.max_new) as watcher:
+        poll = watcher.run(once=args.once, report=report)
+    return EXIT_PROBLEMS if poll.problems else 0
 
 
 def _retrieve(args) -> int:
@@ -267,6 +315,13 @@ def _eval(args) -> int:
 def _bench(args) -> int:
     from newsdesk.evals.runner import run_bench
 
+    if args.what == "feeds":
+        from newsdesk.evals import feeds
+
+        data = args.data if args.data != BENCH / "realtimeqa-2023q4" else BENCH / "realtimeqa-train"
+        feeds.main(data, args.items, args.wire_bases, args.reports)
+        return 0
+
     run_bench(args.data, args.ingest_documents or None, args.scale_chunks, args.clients,
               args.limit, args.reports, publish=args.publish, command=args.command_line)
     return 0
@@ -298,7 +353,9 @@ _DATA = {"seeds": "", "temporal": "", "realtimeqa": "realtimeqa-2023q4", "rgb": 
 
 def _label(item) -> str:
     name = item.title or item.doc_id
-    return " · ".join(part for part in (name, item.date, item.source) if part)
+    label = " · ".join(part for part in (name, item.date, item.source) if part)
+    copies = [copy.publisher or copy.url or copy.doc_id for copy in item.also_in]
+    return f"{label} (also in: {', '.join(copies)})" if copies else label
 
 
 if __name__ == "__main__":
