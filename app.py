@@ -29,6 +29,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import gradio as gr
@@ -39,6 +40,7 @@ from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
+from newsdesk.index.web import fetcher_for, is_link, read_links
 
 EXAMPLES = [
     "What conditions did Putin set?",
@@ -49,6 +51,7 @@ EXAMPLES = [
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_MB = 5
 UPLOADS = "upload:"  # the doc_id namespace of uploaded articles: they never replace another
+MAX_LINKS = 20  # links taken from the box at once
 API_WORKERS = 2  # API calls answered at once; more wait their turn (2 cores do the work)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
@@ -61,6 +64,7 @@ CSS = """
 .source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin: 0 0 12px 0; }
 .source.active { border-left-color: #f59e0b; background: #fffbeb; }
 .source-head { font-weight: 600; font-size: 0.9em; }
+.source-also { font-size: 0.85em; color: #57606a; }
 .source mark { background: #fde68a; padding: 0 1px; }
 """
 # Citation links scroll the sources panel to their source and mark it, in place.
@@ -183,6 +187,15 @@ class Desk:
             return []
         return sorted(((d.title or d.doc_id)[:80], d.doc_id) for d in stored)
 
+    def new_since(self, moment: str) -> int:
+        """Articles added to the index after `moment` (ISO 8601 UTC, as `added` is written)."""
+        try:
+            with self.assistant() as assistant:
+                stored = assistant.retriever.store.stored_documents()
+        except NewsdeskError:
+            return 0
+        return sum(1 for d in stored if d.added > moment)
+
 
 # ---- rendering: everything from articles and questions is escaped ----
 
@@ -243,9 +256,21 @@ def sources_html(answer: Answer, document_text) -> str:
 
 def _source_block(element_id: str, label: str, item, text: str, start: int, end: int) -> str:
     before, quote, after = _paragraph(text, start, end) if text else ("", getattr(item, "quote", ""), "")
-    meta = " · ".join(html.escape(x) for x in (item.title or item.doc_id, item.date, item.source) if x)
+    name = _link(item.url, item.title or item.doc_id)
+    meta = " · ".join([name] + [html.escape(x) for x in (item.date, item.source) if x])
+    copies = ", ".join(_link(c.url, c.publisher or c.title or c.doc_id) for c in item.also_in)
+    also = f'<div class="source-also">Also in: {copies}</div>' if copies else ""
     return (f'<div class="source" id="{element_id}"><div class="source-head">{html.escape(label)} {meta}'
-            f'</div><p>{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}</p></div>')
+            f'</div>{also}<p>{html.escape(before)}<mark>{html.escape(quote)}</mark>'
+            f'{html.escape(after)}</p></div>')
+
+
+def _link(url: str, text: str) -> str:
+    """`text` escaped, as a link to `url` when that is a web address."""
+    if not is_link(url or ""):
+        return html.escape(text)
+    return (f'<a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(text)}</a>")
 
 
 def _paragraph(text: str, start: int, end: int, reach: int = 400) -> tuple[str, str, str]:
@@ -324,9 +349,24 @@ def build(settings: Settings) -> gr.Blocks:
         return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
                 gr.update(choices=desk.articles()), None)
 
+    def add_from_links(text):
+        message = add_links(desk, text or "")
+        return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
+                gr.update(choices=desk.articles()), "")
+
+    def arrived(last_looked):
+        """The "N new since you last looked" line, and the moment this reader looks."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")  # as `added` is written
+        count = desk.new_since(last_looked) if last_looked else 0
+        line = "" if not last_looked else "No new articles since you last looked." if not count \
+            else f"**{count} new article{'s' if count != 1 else ''}** since you last looked."
+        return f'<div class="arrivals state-done">\n\n{line}\n\n</div>', now
+
     with gr.Blocks(title="newsdesk", analytics_enabled=False) as page:
         gr.Markdown("## newsdesk · ask the articles, check every answer")
         status = gr.Markdown(elem_id="index-status")
+        fresh = gr.Markdown(elem_id="new-since")
+        last_looked = gr.BrowserState("", storage_key="newsdesk-last-looked")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True)
@@ -352,10 +392,18 @@ def build(settings: Settings) -> gr.Blocks:
         with gr.Accordion("Add articles", open=False, visible=not settings.read_only):
             files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload",
                             label=f"Articles (.txt .md .html, up to {MAX_UPLOAD_MB} MB each)")
+            with gr.Row():
+                links = gr.Textbox(label=f"Or links: articles or RSS/Atom/JSON feeds, one a line "
+                                         f"(up to {MAX_LINKS})", lines=2, elem_id="links", scale=4)
+                fetch = gr.Button("Add links", elem_id="add-links", scale=1)
             added = gr.Markdown(elem_id="upload-result")
 
         page.load(lambda: (desk.status(), gr.update(choices=desk.articles())), None,
                   [status, articles], api_visibility="private")
+        page.load(arrived, last_looked, [fresh, last_looked], api_visibility="private")
+        fetch.click(lambda: '<div class="upload-state state-ingesting">Fetching the links…</div>',
+                    None, added, api_visibility="private", queue=False).then(
+            add_from_links, links, [added, status, articles, links], api_visibility="private")
         box.submit(respond, [box, chat, k, articles, since, until, as_of, answerer], [chat, box, panel],
                    api_visibility="private")
         clear.click(lambda: ([], "", ""), None, [chat, box, panel], api_visibility="private")
@@ -380,7 +428,8 @@ def build(settings: Settings) -> gr.Blocks:
             Returns:
                 {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
                 "refused", "citations": [{"n", "doc_id", "source", "title", "date", "publisher",
-                "url", "quote", "start", "end", "score"}], "related", "sentences", "answerer", "notice",
+                "url", "quote", "start", "end", "score", "also_in"}], "related", "sentences",
+                "answerer", "notice",
                 "timings_ms"}
             """
             return _call(desk, "ask", lambda assistant: assistant.ask(
@@ -448,6 +497,32 @@ def add_articles(desk: Desk, files: list) -> str:
     lines = [f"**{report.summary()}**"] if report else []
     lines += [f"- ⚠️ {escape_markdown(p)}" for p in problems]
     return "\n".join(lines) or "No files."
+
+
+def add_links(desk: Desk, text: str) -> str:
+    """Fetch the links in `text` (articles or feeds, one a line) and ingest them; a Markdown
+    report. Links are fetched as `newsdesk ingest URL` fetches them: safely (see
+    `newsdesk.index.fetch`), from the hosts the server allows."""
+    if desk.settings.read_only:
+        return "⚠️ This newsdesk is read-only: articles cannot be added here."
+    words = text.split()
+    urls = [w for w in words if is_link(w)][:MAX_LINKS]
+    problems = [f"{w}: not a web link; give an http:// or https:// URL" for w in words
+                if not is_link(w)]
+    report = None
+    if urls:
+        with fetcher_for(desk.settings) as fetcher:
+            found = read_links(urls, fetcher)
+        problems += [str(p) for p in found.problems]
+        if found.documents:
+            report = ingest([], desk.settings, embedder=desk.embedder, documents=found.documents,
+                            progress=False)
+            problems += [str(p) for p in report.problems]
+    for problem in problems:
+        log.warning("links: %s", problem)
+    lines = [f"**{report.summary()}**"] if report else []
+    lines += [f"- ⚠️ {escape_markdown(p)}" for p in problems]
+    return "\n".join(lines) or "No links."
 
 
 def _upload_problem(desk: Desk, source: Path, name: str, folder: Path) -> str:
