@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
+from numpy import ndarray
 from tqdm import tqdm
 
 from newsdesk.index.chunk import Chunk, Chunker
@@ -143,12 +144,13 @@ def ingest(
         report.redescribed = len(retold)
         report.new = sum(1 for d in todo if d.doc_id not in stored)
         report.changed = len(todo) - report.new
-        marks = _fold(todo, records, set(gone))
-        report.copies = sum(1 for d in todo if marks[d.doc_id]["story"] != d.doc_id)
 
         embedder = embedder or Embedder.of(settings)
         store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
         try:
+            _sign_older(store, records, {d.doc_id for d in todo} | set(gone), progress)
+            marks = _fold(todo, records, set(gone))
+            report.copies = sum(1 for d in todo if marks[d.doc_id]["story"] != d.doc_id)
             if todo or gone or retold:
                 store.new_corpus_version()
             for doc_id in gone:
@@ -240,18 +242,45 @@ def _stored_records(settings: Settings, expected: Manifest) -> dict[str, dict]:
 def _fold(todo: list[Document], records: dict[str, dict], gone: set[str]) -> dict[str, dict]:
     """What ingest stores beside each document of `todo`: its story (the wire copies it joins),
     and its MinHash signature."""
-    known = []
-    for doc_id, meta in records.items():
-        sig = decode(meta.get("minhash", ""))
-        if sig is not None and doc_id not in gone:
-            known.append((doc_id, meta.get("story") or doc_id, sig))
-    stories = Stories(known)
+    stories = Stories(_signed(records, gone))
     marks = {}
     for document in todo:
         sig = signature(document.text[document.body_start:])
         marks[document.doc_id] = {
             "story": stories.assign(document.doc_id, sig), "signature": encode(sig)}
     return marks
+
+
+def _signed(records: dict[str, dict], skip: set[str]) -> list[tuple[str, str, ndarray]]:
+    """`(doc_id, story, signature)` of the stored documents that have a signature."""
+    known = []
+    for doc_id, meta in records.items():
+        sig = decode(meta.get("minhash", ""))
+        if sig is not None and doc_id not in skip:
+            known.append((doc_id, meta.get("story") or doc_id, sig))
+    return known
+
+
+def _sign_older(store: Store, records: dict[str, dict], skip: set[str], progress: bool) -> None:
+    """Documents stored before wire copies were folded get a signature and a story, once, from
+    their stored text, oldest first (`records` are brought up to date too)."""
+    older = [doc_id for _, doc_id in sorted((meta.get("added", ""), doc_id)
+                                            for doc_id, meta in records.items()
+                                            if not meta.get("minhash") and doc_id not in skip)]
+    if not older:
+        return
+    stories = Stories(_signed(records, skip))
+    bar = tqdm(total=len(older), desc="finding wire copies", unit="doc",
+               disable=not progress or len(older) < 100)
+    for start in range(0, len(older), 256):
+        found = store.documents.get(ids=older[start:start + 256], include=["documents"])
+        for doc_id, text in zip(found["ids"], found["documents"], strict=True):
+            sig = signature(text)
+            story = stories.assign(doc_id, sig)
+            records[doc_id].update(minhash=encode(sig), story=story)
+            store.set_story(doc_id, story, encode(sig))
+            bar.update()
+    bar.close()
 
 
 @contextmanager

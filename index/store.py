@@ -323,6 +323,14 @@ class Store:
         return [(chunk_id, text, _filter_fields(document))
                 for chunk_id, text in zip(found["ids"], found["documents"], strict=True)]
 
+    def set_story(self, doc_id: str, story: str, signature: str) -> None:
+        """Record a stored document's story and signature (`index.wire`), on its record and its
+        chunks."""
+        self.documents.update(ids=[doc_id], metadatas=[{"story": story, "minhash": signature}])
+        found = self.chunks.get(where={"doc_id": doc_id}, include=[])
+        if found["ids"]:
+            self.chunks.update(ids=found["ids"], metadatas=[{"story": story}] * len(found["ids"]))
+
     def _added(self, doc_ids: list[str]) -> dict[str, str]:
         """When each of `doc_ids` (already stored) was first added."""
         if not doc_ids:

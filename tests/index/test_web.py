@@ -116,5 +116,27 @@ def test_a_changed_update_of_the_same_url_replaces_its_older_text(site, tmp_path
     assert len({meta["hash"] for _, _, meta in chunks}) == 1  # no chunk of the older text is left
 
 
+def test_an_index_from_before_wire_copies_finds_its_stories_once(site, tmp_path, embedder):
+    settings = Settings(home=tmp_path / "home")
+    first = read_links([f"{site.url}/rss.xml"], _fetcher_of(site))
+    ingest([], settings, documents=first.documents, progress=False, embedder=embedder)
+    store = Store.open(settings)  # as an index written before copies were folded
+    ids = store.documents.get(include=[])["ids"]
+    store.documents.update(ids=ids, metadatas=[{"story": None, "minhash": None}] * len(ids))
+    chunk_ids = store.chunks.get(include=[])["ids"]
+    store.chunks.update(ids=chunk_ids, metadatas=[{"story": None}] * len(chunk_ids))
+    assert {d.story for d in store.stored_documents()} == {""}
+
+    copy = read_links([f"{site.url}/feed.json"], _fetcher_of(site))
+    report = ingest([], settings, documents=copy.documents, progress=False, embedder=embedder)
+    assert (report.new, report.copies) == (2, 1)
+    stored = {d.url.rsplit("/", 1)[1]: d for d in Store.open(settings).stored_documents()}
+    ferry = stored["ferry.html"]
+    assert stored["ferry-copy.html"].story == ferry.story == ferry.doc_id
+    assert stored["dam.html"].story == stored["dam.html"].doc_id
+    chunks = Store.open(settings).chunks.get(where={"doc_id": ferry.doc_id}, include=["metadatas"])
+    assert {meta["story"] for meta in chunks["metadatas"]} == {ferry.doc_id}
+
+
 def _fetcher_of(site) -> Fetcher:
     return Fetcher(local_policy())
