@@ -29,7 +29,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import gradio as gr
@@ -356,7 +355,7 @@ def build(settings: Settings) -> gr.Blocks:
 
     def arrived(last_looked):
         """The "N new since you last looked" line, and the moment this reader looks."""
-        now = datetime.now(UTC).isoformat(timespec="seconds")  # as `added` is written
+        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")  # as `added`
         count = desk.new_since(last_looked) if last_looked else 0
         line = "" if not last_looked else "No new articles since you last looked." if not count \
             else f"**{count} new article{'s' if count != 1 else ''}** since you last looked."
