@@ -117,15 +117,18 @@ class Retriever:
         passages = self._passages(fused[: max(k * 3, 20)], vector)
         words = [set(_WORD.findall(p.text.lower())) for p in passages]
         kept = _drop_near_duplicates(*_fold_copies(passages, words), self.config.dedupe)[:k]
-        kept = self.with_copies(kept)
+        kept = self.with_copies(kept, filters.last_day)
         return kept + _twins(kept, passages, words, self.config.dedupe) if twins else kept
 
-    def with_copies(self, passages: list[Passage]) -> list[Passage]:
-        """`passages`, each with the other articles of its story in `also_in`."""
+    def with_copies(self, passages: list[Passage], last_day: str = "") -> list[Passage]:
+        """`passages`, each with the other articles of its story in `also_in` (none dated after
+        `last_day`, when given: a question asked as of a day lists no later copy)."""
         stories = self.store.stories([p.story for p in passages if p.story])
         return [replace(p, also_in=tuple(
             Copy(d.doc_id, d.title, d.publisher, d.url, d.date)
-            for d in stories.get(p.story, []) if d.doc_id != p.doc_id)) for p in passages]
+            for d in stories.get(p.story, [])
+            if d.doc_id != p.doc_id and not (last_day and d.date and d.date[:10] > last_day)))
+                for p in passages]
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters) -> Candidates:
         """What the dense and the BM25 stage find for `query`, before fusion, over all the

@@ -68,7 +68,7 @@ def build_site(site: Newsroom) -> Newsroom:
     site.page("/private/speech.html", "Budget speech draft", SECRET)
     # Another outlet's copy of the ferry story, under a headline of its own.
     site.page("/wire/ferry-copy.html", "214 rescued as ferry hits sandbank", FERRY,
-              date="2025-03-11T09:00:00Z")
+              date="2025-03-12T09:00:00Z")
     site.rss("/rss.xml", "Harbour Gazette: news",
              ["/news/ferry.html", "/news/dam.html", "/private/speech.html"])
     site.atom("/atom.xml", "Harbour Gazette (Atom)", ["/news/orchard.html", "/news/dam.html"])

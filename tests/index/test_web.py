@@ -95,6 +95,11 @@ def test_retrieval_cites_one_copy_of_a_story_and_lists_the_others(site, tmp_path
     assert ferry[0].to_dict()["also_in"][0]["doc_id"] == ferry[0].also_in[0].doc_id
     dam = next(p for p in retriever.retrieve("Karsby dam spillway cracks", k=3) if "Karsby" in p.text)
     assert dam.also_in == ()
+    # Asked as of the day before the copy was republished: the copy is not read, nor listed.
+    before = retriever.retrieve("How many ferry passengers were brought ashore by lifeboats?", k=5,
+                                as_of="2025-03-11")
+    ferry = [p for p in before if "lifeboats" in p.text]
+    assert [p.url.rsplit("/", 1)[1] for p in ferry] == ["ferry.html"] and ferry[0].also_in == ()
 
 
 def test_a_changed_update_of_the_same_url_replaces_its_older_text(site, tmp_path, embedder):
