@@ -117,8 +117,9 @@ class Retriever:
         passages = self._passages(fused[: max(k * 3, 20)], vector)
         words = [set(_WORD.findall(p.text.lower())) for p in passages]
         kept = _drop_near_duplicates(*_fold_copies(passages, words), self.config.dedupe)[:k]
-        kept = self.with_copies(kept, filters.last_day)
-        return kept + _twins(kept, passages, words, self.config.dedupe) if twins else kept
+        if twins:
+            kept += _twins(kept, passages, words, self.config.dedupe)
+        return self.with_copies(kept, filters.last_day)
 
     def with_copies(self, passages: list[Passage], last_day: str = "") -> list[Passage]:
         """`passages`, each with the other articles of its story in `also_in` (none dated after
@@ -268,8 +269,7 @@ def _fold_copies(passages: list[Passage],
     better passage of the story says (word overlap of `_COPY_OVERLAP` or more)."""
     kept: list[tuple[Passage, set[str]]] = []
     for passage, held in zip(passages, words, strict=True):
-        if not any(passage.story and other.story == passage.story
-                   and other.doc_id != passage.doc_id and _jaccard(held, said) >= _COPY_OVERLAP
+        if not any(_copies(passage, other) and _jaccard(held, said) >= _COPY_OVERLAP
                    for other, said in kept):
             kept.append((passage, held))
     return [p for p, _ in kept], [w for _, w in kept]
@@ -290,14 +290,23 @@ def _drop_near_duplicates(passages: list[Passage], words: list[set[str]],
 
 def _twins(kept: list[Passage], passages: list[Passage], words: list[set[str]],
            threshold: float) -> list[Passage]:
-    """The passages that near-duplicate one of `kept` without saying word for word the same."""
+    """The passages that near-duplicate one of `kept` without saying word for word the same:
+    by `threshold`, or by `_COPY_OVERLAP` for a passage of another copy of its story (an update
+    that changed a figure is where sources disagree)."""
     if threshold >= 1.0:
         return []
-    of_kept = [held for passage, held in zip(passages, words, strict=True) if passage in kept]
+    of_kept = [(passage, held) for passage, held in zip(passages, words, strict=True)
+               if passage in kept]
     texts = {p.text for p in kept}
     return [p for p, held in zip(passages, words, strict=True)
             if p not in kept and p.text not in texts
-            and any(_jaccard(held, other) >= threshold for other in of_kept)]
+            and any(_jaccard(held, said) >= (_COPY_OVERLAP if _copies(p, other) else threshold)
+                    for other, said in of_kept)]
+
+
+def _copies(a: Passage, b: Passage) -> bool:
+    """Whether two passages come from two copies of one story."""
+    return bool(a.story) and a.story == b.story and a.doc_id != b.doc_id
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

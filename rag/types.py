@@ -47,8 +47,8 @@ class Passage:
     source: str = ""
     publisher: str = ""
     url: str = ""
-    story: str = ""
-    also_in: tuple[Copy, ...] = ()
+    story: str = field(default="", compare=False)
+    also_in: tuple[Copy, ...] = field(default=(), compare=False)
     sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
     sentence_vectors: np.ndarray | None = field(default=None, repr=False, compare=False)
 
