@@ -79,7 +79,7 @@ def _xml_feed(response: Response) -> Feed:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         items.append(FeedItem(
             id=str(entry.get("id") or url), url=url, title=_clean(entry.get("title")),
-            date=parse_date(datetime(*stamp[:6], tzinfo=UTC)) if stamp else "",
+            date=parse_date(datetime(*stamp[:6]).replace(tzinfo=UTC)) if stamp else "",
             author=_clean(entry.get("author"))))
     return Feed(response.url, _clean(parsed.feed.get("title")), tuple(i for i in items if i.id))
 

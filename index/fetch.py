@@ -316,7 +316,7 @@ def checked_address(host: str, port: int, allow: set[str]) -> str:
     and the host is not allowed."""
     host = host.lower().strip("[]")
     try:
-        found = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
     except (socket.gaierror, UnicodeError) as error:
         raise _Refused(f"cannot resolve {host} ({error})") from None
     if not found:
