@@ -344,6 +344,21 @@ class Store:
         """Every document record, without its text."""
         return [_stored(meta) for meta in self._pages(self.documents, ["metadatas"])]
 
+    def documents_with_text(self) -> Iterator[StoredDocument]:
+        """Every document record with its full text, page by page."""
+        offset = 0
+        while True:
+            page = self.documents.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            yield from (_stored(meta, text) for meta, text in
+                        zip(page["metadatas"], page["documents"], strict=True))
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def present(self, doc_ids: list[str]) -> set[str]:
+        """Those of `doc_ids` the index holds."""
+        return set(self.documents.get(ids=doc_ids, include=[])["ids"]) if doc_ids else set()
+
     def document(self, doc_id: str) -> StoredDocument | None:
         """One document record with its full text, or None."""
         found = self.documents.get(ids=[doc_id], include=["metadatas", "documents"])
