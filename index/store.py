@@ -79,7 +79,8 @@ class StoredDocument:
     """A document record as stored: what the answerer and the app show.
 
     `date` is ISO 8601 or "" (undated, see `Document`); `added` is when the article first
-    entered the index (ISO 8601, UTC).
+    entered the index (ISO 8601, UTC); `body_start` is where its body begins, after the
+    metadata lines at its top.
     """
 
     doc_id: str
@@ -93,6 +94,7 @@ class StoredDocument:
     publisher: str = ""
     author: str = ""
     added: str = ""
+    body_start: int = 0
 
 
 def connect(settings: Settings):
@@ -425,10 +427,10 @@ def date_number(date: str) -> int:
     return int(date[:10].replace("-", "")) if date else 0
 
 
-DESCRIBED = ("doc_id", "source", "title", "date", "url", "publisher", "author")
+DESCRIBED = ("doc_id", "source", "title", "date", "url", "publisher", "author", "body_start")
 
 
-def describe(document: Document) -> dict[str, str]:
+def describe(document: Document) -> dict[str, str | int]:
     """What is stored about a document beside its text: its `DESCRIBED` fields."""
     return {key: getattr(document, key) for key in DESCRIBED}
 
@@ -496,6 +498,7 @@ def _stored(meta: dict, text: str = "") -> StoredDocument:
         publisher=meta.get("publisher", ""),
         author=meta.get("author", ""),
         added=meta.get("added", ""),
+        body_start=int(meta.get("body_start", 0)),
     )
 
 

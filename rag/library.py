@@ -190,11 +190,14 @@ class Library:
         if title:
             return article_name(title)
         article = self.article(doc_id) if self._listing else None
-        return article.name if article else article_name("", self.text(doc_id))
+        if article:
+            return article.name
+        document = self.store.document(doc_id)
+        return article_name("", document.text[document.body_start:]) if document else REMOVED
 
     def label(self, item) -> str:
         """The byline of a citation, passage or article: name · date · publisher."""
-        return byline(self.name(item.doc_id, item.title), item.date, getattr(item, "publisher", ""))
+        return byline(self.name(item.doc_id, item.title), item.date, item.publisher)
 
     def sources(self, answer: Answer) -> list[Source]:
         """The sources of `answer` as a reader sees them: each citation's quote in its paragraph,
@@ -231,10 +234,10 @@ def _listing(documents: Iterable[StoredDocument]) -> tuple[list[Article], list[s
 
 def _article(document: StoredDocument) -> Article:
     return Article(
-        doc_id=document.doc_id, name=article_name(document.title, document.text),
-        title=document.title, date=document.date, publisher=getattr(document, "publisher", ""),
-        author=getattr(document, "author", ""), url=document.url, source=document.source,
-        added=getattr(document, "added", ""), words=len(document.text.split()),
+        doc_id=document.doc_id, name=article_name(document.title, document.text[document.body_start:]),
+        title=document.title, date=document.date, publisher=document.publisher,
+        author=document.author, url=document.url, source=document.source,
+        added=document.added, words=len(document.text.split()),
         chunks=document.chunks)
 
 
@@ -257,13 +260,13 @@ def _source(n: int, item, document: StoredDocument | None, related: bool) -> Sou
     """A cited quote (or a closest passage) in its paragraph, its article named."""
     quote = getattr(item, "quote", None) or item.text
     if document is None:  # removed since the answer was given: the quote alone
-        before, after, url = "", "", ""
+        before, after, url = "", "", item.url
         name = article_name(item.title) if item.title else REMOVED
-        publisher = getattr(item, "publisher", "")
+        publisher = item.publisher
     else:
         before, quote, after = _paragraph(document.text, item.start, item.end)
-        name, url = article_name(document.title, document.text), document.url
-        publisher = getattr(document, "publisher", "")
+        name, url = article_name(document.title, document.text[document.body_start:]), document.url
+        publisher = document.publisher
     return Source(n=n, doc_id=item.doc_id, name=name, date=item.date, publisher=publisher,
                   url=url, before=before, quote=quote, after=after, related=related)
 

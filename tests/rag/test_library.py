@@ -12,6 +12,7 @@ from newsdesk.library import Article, article_name, byline, shown_date
 
 ARTICLES = [
     {"doc_id": "ferry", "title": "Ferry service resumes after strike", "date": "2025-03-14",
+     "publisher": "Harbour Post",
      "text": "The Zindelport ferry resumed service on Friday after a two-week strike, the harbour "
              "master said.\nCrews agreed to a pay rise of 4 percent."},
     {"doc_id": "library", "title": "", "date": "2025-03-16",
@@ -25,13 +26,18 @@ ARTICLES = [
 ]
 
 
+# A plain-text article with a dateline and no title: named by the opening words of its body.
+DATELINE = "date 2023-05-02\n\nThe Lenthal council voted on Tuesday to close the old quarry road."
+
+
 @pytest.fixture(scope="module")
 def library_settings(tmp_path_factory, embedder) -> Settings:
     folder = tmp_path_factory.mktemp("library")
     corpus = folder / "articles.jsonl"
     corpus.write_text("\n".join(json.dumps(a) for a in ARTICLES))
+    (folder / "quarry.txt").write_text(DATELINE)
     settings = Settings(home=folder / "home")
-    assert ingest([corpus], settings, progress=False, embedder=embedder).new == 4
+    assert ingest([corpus, folder / "quarry.txt"], settings, progress=False, embedder=embedder).new == 5
     return settings
 
 
@@ -78,11 +84,13 @@ def test_newest_first_reads_days_and_times_with_zones_and_puts_undated_last():
 def test_the_library_lists_newest_first_with_names_never_ids(library_settings):
     library = Library.open(settings=library_settings)
     articles = library.articles()
-    assert [a.doc_id for a in articles] == ["library", "ferry", "orchard", "bridge"]
+    assert [a.doc_id for a in articles] == ["library", "ferry", "orchard", "quarry", "bridge"]
     assert articles[0].name.startswith("Volunteers reopened the Marrowby library on Sunday")
     assert articles[0].title == ""  # the title as stored: none
+    assert articles[3].name == "The Lenthal council voted on Tuesday to close the old quarry road."
     assert [shown_date(a.date) for a in articles] == ["2025-03-16", "2025-03-14", "2024-11-02",
-                                                      "undated"]
+                                                      "2023-05-02", "undated"]
+    assert articles[1].byline == "Ferry service resumes after strike · 2025-03-14 · Harbour Post"
     assert articles[1].words == len(ARTICLES[0]["text"].split()) and articles[1].chunks >= 1
     assert set(articles[1].to_dict()) >= {"doc_id", "name", "title", "date", "publisher", "url",
                                           "words"}
@@ -94,7 +102,8 @@ def test_the_library_lists_newest_first_with_names_never_ids(library_settings):
     ("Orchard harvest", ["orchard"]),  # the title
     ("marrowby", ["library"]),  # an untitled article, by its text
     ("zindelport orchard", []),
-    ("  ", ["library", "ferry", "orchard", "bridge"]),
+    ("lenthal", ["orchard", "quarry"]),
+    ("  ", ["library", "ferry", "orchard", "quarry", "bridge"]),
 ])
 def test_the_library_is_searched_by_title_and_text(library_settings, query, found):
     assert [a.doc_id for a in Library.open(settings=library_settings).articles(query)] == found
@@ -139,13 +148,13 @@ def test_removing_an_article_through_the_library(tmp_path, library_settings):
     shutil.copytree(library_settings.home, tmp_path / "home")
     settings = Settings(home=tmp_path / "home")
     library = Library.open(settings=settings)
-    assert len(library.articles()) == 4  # listed once, before the removal
+    assert len(library.articles()) == 5  # listed once, before the removal
     removed = library.remove(["bridge"])
     assert [a.name for a in removed] == ["Bridge repair will cost more"]
-    assert [a.doc_id for a in library.articles()] == ["library", "ferry", "orchard"]
+    assert [a.doc_id for a in library.articles()] == ["library", "ferry", "orchard", "quarry"]
     passages = Retriever.open(settings=settings).retrieve("Zindelport harbour bridge repair", k=5)
     assert passages and "bridge" not in {p.doc_id for p in passages}  # dense and BM25 alike
 
     with pytest.raises(BadInputError, match="read-only"):
         Library.open(settings=settings.but(read_only=True)).remove(["ferry"])
-    assert len(library.articles()) == 3
+    assert len(library.articles()) == 4
