@@ -152,6 +152,7 @@ def test_nothing_covers_the_question(browser, app_url, width):
     try:
         ask(page, "What did Zelensky say about Russian attacks, and what did Putin say in reply?")
         question = page.locator("#chat [data-testid='user']").first
+        question.evaluate("(message) => message.scrollIntoView({block: 'center'})")  # in the chat's view
         question.hover()  # where a message toolbar would show
         assert question.evaluate(COVERED) == []
     finally:
