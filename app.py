@@ -76,8 +76,9 @@ CSS = """
 .source mark { background: #fde68a; color: #1c1917; padding: 0 1px; }
 .dark .source mark { background: #713f12; color: #fef3c7; }
 #chat .top-panel { display: none; }  /* Gradio's chat toolbar, over the first question; "New chat" */
-.answer-sources > summary { cursor: pointer; margin: 0 0 8px 0; font-size: 0.9em; opacity: 0.85;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.answer-sources > summary { cursor: pointer; margin: 0 0 8px 0; font-size: 0.9em; opacity: 0.85; }
+.answer-sources > summary > span { display: inline-block; max-width: calc(100% - 1.5em);
+  vertical-align: bottom; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .answer-sources[open] > summary { font-weight: 600; opacity: 1; }
 #article-list [role=gridcell], #article-list [role=columnheader] { font-family: var(--font); }
 #article .article-meta { opacity: 0.85; font-size: 0.9em; }
@@ -171,7 +172,7 @@ class Desk:
         with self._gate.shared():
             if self._assistant is None:
                 raise IndexMissingError(f"No index at {self.settings.where}; run `newsdesk ingest "
-                                        "seeds/` (or upload articles below) first.")
+                                        "seeds/` (or add articles in the Articles tab) first.")
             yield self._assistant
 
     @contextmanager
@@ -293,8 +294,8 @@ def sources_html(answers: list[dict]) -> str:
         count = f"{len(sources)} source{'s' * (len(sources) != 1)}"
         groups.append(f'<details class="answer-sources" id="a{number}-sources"'
                       f'{" open" if not groups else ""}><summary title="{html.escape(answer["question"])}">'
-                      f"Answer {number} · {html.escape(answer['question'])} · {count}</summary>{body}"
-                      "</details>")
+                      f"<span>Answer {number} · {html.escape(answer['question'])} · {count}</span>"
+                      f"</summary>{body}</details>")
     return "".join(groups)
 
 
@@ -480,7 +481,7 @@ def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdow
         count = gr.Markdown(elem_id="article-count")
     table = gr.Dataframe(headers=["Title", "Date", "Publisher", "Size"], datatype="str",
                          interactive=False, wrap=True, max_height=420, elem_id="article-list",
-                         column_widths=["58%", "14%", "16%", "12%"], buttons=[])
+                         column_widths=["52%", "18%", "16%", "14%"], buttons=[])
     shown = gr.State([])  # the doc_ids of the table's rows, in order
     opened = gr.State("")  # the doc_id of the article shown below the table
     reading = gr.HTML(elem_id="article")
