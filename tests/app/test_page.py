@@ -58,23 +58,30 @@ CONTRAST = """(element) => {
     return {ratio: (light + 0.05) / (dark + 0.05), behind: luminance(behind)};
 }"""
 
-# The points of a question's text that something else covers: each line of its text, sampled
-# every few pixels along its top, middle and bottom.
+# What covers a question's bubble: the points of its box (every few pixels, inset by a pixel)
+# where another element is on top, and the elements laid over the chat (positioned absolute,
+# fixed or sticky, and shown) whose box crosses it.
 COVERED = """(message) => {
     const covered = [];
-    const range = document.createRange();
-    range.selectNodeContents(message.querySelector('.message-content') || message);
-    for (const line of range.getClientRects()) {
-        for (let x = line.left + 1; x < line.right; x += 3) {
-            for (const y of [line.top + 2, (line.top + line.bottom) / 2, line.bottom - 2]) {
-                const found = document.elementFromPoint(x, y);
-                if (found && !message.contains(found)) {
-                    covered.push([Math.round(x), Math.round(y), found.outerHTML.slice(0, 80)]);
-                }
-            }
+    const box = message.getBoundingClientRect();
+    for (let x = box.left + 1; x < box.right - 1; x += 3) {
+        for (let y = box.top + 1; y < box.bottom - 1; y += 3) {
+            const found = document.elementFromPoint(x, y);
+            if (found && !message.contains(found)) covered.push(found.outerHTML.slice(0, 80));
         }
     }
-    return covered;
+    for (const element of document.querySelectorAll('#chat *')) {
+        const style = getComputedStyle(element);
+        if (message.contains(element) || element.contains(message)) continue;
+        if (!['absolute', 'fixed', 'sticky'].includes(style.position)) continue;
+        if (style.display === 'none' || style.visibility !== 'visible' || style.opacity === '0') continue;
+        const over = element.getBoundingClientRect();
+        if (over.width && over.height && over.left < box.right - 1 && over.right > box.left + 1
+                && over.top < box.bottom - 1 && over.bottom > box.top + 1) {
+            covered.push(element.outerHTML.slice(0, 80));
+        }
+    }
+    return [...new Set(covered)];
 }"""
 
 
@@ -151,9 +158,12 @@ def test_nothing_covers_the_question(browser, app_url, width):
     context, page = _open(browser, app_url, viewport={"width": width, "height": 900})
     try:
         ask(page, "What did Zelensky say about Russian attacks, and what did Putin say in reply?")
+        page.wait_for_function("document.querySelector(\"#chat [data-testid='status-tracker']\")"
+                               "?.classList.contains('hide')", timeout=30_000)  # Gradio's event over
         question = page.locator("#chat [data-testid='user']").first
-        question.evaluate("(message) => message.scrollIntoView({block: 'center'})")  # in the chat's view
-        question.hover()  # where a message toolbar would show
+        # At the top of the chat's view, where toolbars sit; the pointer on it, where they show.
+        question.evaluate("(message) => message.scrollIntoView({block: 'start'})")
+        question.hover()
         assert question.evaluate(COVERED) == []
     finally:
         context.close()
