@@ -15,7 +15,8 @@ sanitizer keeps classes and drops data attributes.)
 
 Answer n's citations link to `#an-src-k`: each answer keeps its own sources in the panel, however
 many questions follow. The conversation and its sources are kept in the browser (localStorage),
-so a reload keeps them; "New chat" starts over.
+so a reload keeps them (the page's body has the class `chat-restored` once they are back); "New
+chat" starts over.
 
 Serving: the API endpoints run outside Gradio's queue, several at once; the index is reopened
 when another process changes it; with a login, every route asks for it (HTTP Basic), MCP too.
@@ -394,7 +395,8 @@ def build(settings: Settings) -> gr.Blocks:
                 kept, chat, panel, only = _chat_tab(desk)
             with gr.Tab("Articles", id="articles-tab", elem_id="articles-tab") as articles_tab:
                 _articles_tab(desk, articles_tab, status, only)
-        page.load(_restore, kept, [chat, panel], queue=False, api_visibility="private")
+        page.load(_restore, kept, [chat, panel], queue=False, api_visibility="private").then(
+            None, js="() => { document.body.classList.add('chat-restored'); }")  # a state to wait on
         page.load(lambda: (desk.status(), gr.update(choices=_choices(desk))), None, [status, only],
                   api_visibility="private")
         _api(desk)
@@ -409,8 +411,8 @@ def _chat_tab(desk: Desk):
     kept = gr.BrowserState({"chat": [], "answers": []}, storage_key=KEPT_KEY)
     with gr.Row(elem_id="chat-row"):
         with gr.Column(scale=3, elem_id="chat-column"):
-            chat = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True,
-                              buttons=["copy"])
+            chat = gr.Chatbot(label="Chat", show_label=False, height=520, elem_id="chat",
+                              sanitize_html=True, buttons=["copy"])
             box = gr.Textbox(placeholder="Ask about the articles, e.g. What conditions did Putin set?",
                              show_label=False, elem_id="question", submit_btn=True)
             with gr.Row(elem_id="try-row"):

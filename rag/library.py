@@ -159,7 +159,8 @@ class Library:
 
     def article(self, doc_id: str) -> Article | None:
         """One article by its doc_id, or None."""
-        return next((a for a in self._current()[1] if a.doc_id == doc_id), None)
+        document = self.store.document(doc_id)
+        return _article(document) if document else None
 
     def text(self, doc_id: str) -> str:
         """An article's full text ("" if the index does not hold it)."""
@@ -189,11 +190,8 @@ class Library:
         """How the article `doc_id` is named for a reader (`title`, when known, is its title)."""
         if title:
             return article_name(title)
-        article = self.article(doc_id) if self._listing else None
-        if article:
-            return article.name
-        document = self.store.document(doc_id)
-        return article_name("", document.text[document.body_start:]) if document else REMOVED
+        article = self.article(doc_id)
+        return article.name if article else REMOVED
 
     def label(self, item) -> str:
         """The byline of a citation, passage or article: name · date · publisher."""

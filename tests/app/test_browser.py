@@ -142,7 +142,7 @@ def test_llm_answer_streams_into_the_chat_verified(browser, app_home):
     try:
         page = context.new_page()
         page.goto(url)
-        page.wait_for_selector("#question textarea")
+        page.wait_for_selector("body.chat-restored", state="attached")
         answer = ask(page, "What did Gerasimov report to Putin?").inner_text()
         assert "86%" in answer and "[1]" in answer
         assert "reparations [2] (not supported by the sources)" in answer.replace("[1] (", "[2] (")

@@ -58,12 +58,22 @@ CONTRAST = """(element) => {
     return {ratio: (light + 0.05) / (dark + 0.05), behind: luminance(behind)};
 }"""
 
-# What covers a question's bubble: the points of its box (every few pixels, inset by a pixel)
-# where another element is on top, and the elements laid over the chat (positioned absolute,
-# fixed or sticky, and shown) whose box crosses it.
+# What covers a question's bubble, scrolled to the top of the chat's view (where toolbars sit),
+# the page itself at its top: the points of the bubble's visible box (every few pixels, inset by
+# a pixel) where another element is on top, and the elements laid over the chat (positioned
+# absolute, fixed or sticky, and shown) whose box crosses it. One task: nothing scrolls between.
 COVERED = """(message) => {
+    message.scrollIntoView({block: 'start'});
+    window.scrollTo(0, 0);
+    let view = message.parentElement;
+    while (view && !/(auto|scroll)/.test(getComputedStyle(view).overflowY)) view = view.parentElement;
+    const whole = message.getBoundingClientRect();
+    const seen = view ? view.getBoundingClientRect()
+                      : {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
+    const box = {left: Math.max(whole.left, seen.left), right: Math.min(whole.right, seen.right),
+                 top: Math.max(whole.top, seen.top), bottom: Math.min(whole.bottom, seen.bottom)};
+    if (box.bottom - box.top < whole.height - 1) return ['the question is not in the chat view'];
     const covered = [];
-    const box = message.getBoundingClientRect();
     for (let x = box.left + 1; x < box.right - 1; x += 3) {
         for (let y = box.top + 1; y < box.bottom - 1; y += 3) {
             const found = document.elementFromPoint(x, y);
@@ -90,6 +100,7 @@ def _open(browser, url, **options):
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#question textarea")
+    page.wait_for_selector("body.chat-restored", state="attached")  # the kept chat is back
     return context, page
 
 
@@ -116,6 +127,7 @@ def test_each_answer_keeps_its_own_sources_after_three_questions(page, output_di
 def test_the_chat_survives_a_reload_and_new_chat_starts_over(page):
     first = ask(page, "What did Gerasimov report to Putin?").inner_text()
     page.reload()
+    page.wait_for_selector("body.chat-restored", state="attached", timeout=30_000)
     page.wait_for_function(f"document.querySelectorAll(\"{BOTS}\").length === 1", timeout=30_000)
     assert page.locator(BOTS).first.inner_text() == first
     assert _cite(page, 1)[:40] in first
@@ -158,12 +170,13 @@ def test_nothing_covers_the_question(browser, app_url, width):
     context, page = _open(browser, app_url, viewport={"width": width, "height": 900})
     try:
         ask(page, "What did Zelensky say about Russian attacks, and what did Putin say in reply?")
-        page.wait_for_function("document.querySelector(\"#chat [data-testid='status-tracker']\")"
-                               "?.classList.contains('hide')", timeout=30_000)  # Gradio's event over
+        # Gradio's events over and its fades done: what is left on the page stays there.
+        page.wait_for_function("[...document.querySelectorAll(\"#chat [data-testid='status-tracker']\")]"
+                               ".every((t) => t.classList.contains('hide')) && document.querySelector"
+                               "('#chat').getAnimations({subtree: true}).every((a) => a.playState !== "
+                               "'running')", timeout=30_000)
         question = page.locator("#chat [data-testid='user']").first
-        # At the top of the chat's view, where toolbars sit; the pointer on it, where they show.
-        question.evaluate("(message) => message.scrollIntoView({block: 'start'})")
-        question.hover()
+        question.hover()  # the pointer on it, where a message toolbar shows
         assert question.evaluate(COVERED) == []
     finally:
         context.close()
