@@ -180,6 +180,7 @@ class Desk:
     def library(self) -> Iterator[Library]:
         """The library of the index as it is now (as `assistant`)."""
         with self.assistant():
+            assert self._library is not None  # opened with the assistant, under the same gate
             yield self._library
 
     @contextmanager
@@ -284,7 +285,7 @@ def sources_html(answers: list[dict]) -> str:
     `answers` are `kept_answer`s; the elements are named by answer (`a3-src-1`), so an older
     answer's citations still open its own quotes.
     """
-    groups = []
+    groups: list[str] = []
     for answer in reversed(answers):
         number, sources = answer["number"], [Source(**source) for source in answer["sources"]]
         if answer["refused"]:
@@ -538,14 +539,14 @@ def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdow
                 gr.update(visible=False), gr.update(visible=False), *listing(query), desk.status(),
                 gr.update(choices=_choices(desk)))
 
-    private = {"api_visibility": "private"}
-    tab.select(listing, find, [table, shown, count], **private)
-    find.change(listing, find, [table, shown, count], **private)
-    table.select(open_article, shown, [reading, opened, ask_remove, confirm, outcome], **private)
-    ask_remove.click(confirm_removal, opened, [confirm, question], **private)
-    no.click(lambda: gr.update(visible=False), None, confirm, **private)
-    yes.click(remove_opened, [opened, find], [outcome, reading, opened, ask_remove, confirm, table, shown,
-                                       count, status, only], **private)
+    tab.select(listing, find, [table, shown, count], api_visibility="private")
+    find.change(listing, find, [table, shown, count], api_visibility="private")
+    table.select(open_article, shown, [reading, opened, ask_remove, confirm, outcome],
+                 api_visibility="private")
+    ask_remove.click(confirm_removal, opened, [confirm, question], api_visibility="private")
+    no.click(lambda: gr.update(visible=False), None, confirm, api_visibility="private")
+    yes.click(remove_opened, [opened, find], [outcome, reading, opened, ask_remove, confirm, table,
+                                              shown, count, status, only], api_visibility="private")
 
     def upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         message = add_articles(desk, files or [])
@@ -555,7 +556,7 @@ def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdow
     files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
                  None, added, api_visibility="private", queue=False).then(
         upload, files, [added, status, only, files], api_visibility="private").then(
-        listing, find, [table, shown, count], **private)
+        listing, find, [table, shown, count], api_visibility="private")
 
 
 def _api(desk: Desk) -> None:

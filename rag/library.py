@@ -18,7 +18,7 @@ from newsdesk.index.errors import BadInputError
 from newsdesk.index.ingest import remove
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, StoredDocument
-from newsdesk.types import Answer
+from newsdesk.types import Answer, Citation, Passage
 
 UNDATED = "undated"
 UNTITLED = "Untitled article"
@@ -184,7 +184,7 @@ class Library:
         removed = remove(wanted, self.settings)
         with self._lock:
             self._listing = None
-        return [found[doc_id] for doc_id in removed]
+        return [article for doc_id in removed if (article := found[doc_id]) is not None]
 
     def name(self, doc_id: str, title: str = "") -> str:
         """How the article `doc_id` is named for a reader (`title`, when known, is its title)."""
@@ -193,21 +193,22 @@ class Library:
         article = self.article(doc_id)
         return article.name if article else REMOVED
 
-    def label(self, item) -> str:
+    def label(self, item: Passage | Citation | Article) -> str:
         """The byline of a citation, passage or article: name · date · publisher."""
         return byline(self.name(item.doc_id, item.title), item.date, item.publisher)
 
     def sources(self, answer: Answer) -> list[Source]:
         """The sources of `answer` as a reader sees them: each citation's quote in its paragraph,
         or for a refused answer the closest passages."""
+        numbered: list[tuple[int, Passage | Citation]] = (
+            list(enumerate(answer.related, start=1)) if answer.refused
+            else [(citation.n, citation) for citation in answer.citations])
         documents: dict[str, StoredDocument | None] = {}
         sources = []
-        items = answer.related if answer.refused else answer.citations
-        for rank, item in enumerate(items, start=1):
+        for n, item in numbered:
             if item.doc_id not in documents:
                 documents[item.doc_id] = self.store.document(item.doc_id)
-            sources.append(_source(rank if answer.refused else item.n, item,
-                                   documents[item.doc_id], answer.refused))
+            sources.append(_source(n, item, documents[item.doc_id], answer.refused))
         return sources
 
     def _current(self) -> tuple[str, list[Article], list[str]]:
@@ -254,9 +255,10 @@ def _instant(date: str) -> float | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def _source(n: int, item, document: StoredDocument | None, related: bool) -> Source:
+def _source(n: int, item: Passage | Citation, document: StoredDocument | None,
+            related: bool) -> Source:
     """A cited quote (or a closest passage) in its paragraph, its article named."""
-    quote = getattr(item, "quote", None) or item.text
+    quote = item.quote if isinstance(item, Citation) else item.text
     if document is None:  # removed since the answer was given: the quote alone
         before, after, url = "", "", item.url
         name = article_name(item.title) if item.title else REMOVED
