@@ -1,14 +1,22 @@
-"""newsdesk in the browser: a chat with cited answers and the sources beside it.
+"""newsdesk in the browser: a chat with cited answers and the sources beside it, and the
+library of the articles.
 
-Only the Gradio face lives here; retrieval and answers come from `newsdesk` (rag/), ingest from
-`newsdesk.index`. Run `python app.py` or `newsdesk serve` (the same flags: --host, --port,
+Only the Gradio face lives here; retrieval and answers come from `newsdesk` (rag/), the library
+of articles (list, search, read, remove, and how each is named) from `newsdesk.library`, ingest
+from `newsdesk.index`. Run `python app.py` or `newsdesk serve` (the same flags: --host, --port,
 --auth, --no-mcp, --read-only, --llm ...). Everything shown from an article or a question is
 escaped: article text is untrusted.
 
 Each answer bubble carries its state in the page, as the class of its status element
 (`state-answering`, `state-checking` with the words "checking citations…", `state-done`), and so
-does the upload report (`state-ingesting`, `state-done`): people see what is going on, and tests
-wait on it. (A class, because Gradio's sanitizer keeps classes and drops data attributes.)
+do the upload report (`state-ingesting`, `state-done`) and the removal of an article
+(`state-done`): people see what is going on, and tests wait on it. (A class, because Gradio's
+sanitizer keeps classes and drops data attributes.)
+
+Answer n's citations link to `#an-src-k`: each answer keeps its own sources in the panel, however
+many questions follow. The conversation and its sources are kept in the browser (localStorage),
+so a reload keeps them (the page's body has the class `chat-restored` once they are back); "New
+chat" starts over.
 
 Serving: the API endpoints run outside Gradio's queue, several at once; the index is reopened
 when another process changes it; with a login, every route asks for it (HTTP Basic), MCP too.
@@ -19,7 +27,6 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
-import functools
 import hmac
 import html
 import logging
@@ -29,6 +36,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -40,6 +48,7 @@ from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskErro
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
 from newsdesk.index.web import fetcher_for, is_link, read_links
+from newsdesk.library import Article, Library, Source, shown_date
 
 EXAMPLES = [
     "What conditions did Putin set?",
@@ -52,6 +61,7 @@ MAX_UPLOAD_MB = 5
 UPLOADS = "upload:"  # the doc_id namespace of uploaded articles: they never replace another
 MAX_LINKS = 20  # links taken from the box at once
 API_WORKERS = 2  # API calls answered at once; more wait their turn (2 cores do the work)
+KEPT_KEY = "newsdesk-chat"  # where the browser keeps the conversation (localStorage)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _MARKER = re.compile(r"\\\[(\d+)\\\]")
 _ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
@@ -59,23 +69,46 @@ _STATE = re.compile(r'<span class="answer-state[^"]*"[^>]*>[^<]*</span>')
 _URL = re.compile(r"https?://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]]")
 log = logging.getLogger("newsdesk.app")
 
+# Quotes are marked in colours of their own, readable in light and dark mode alike (contrast
+# above 7:1); the rest follows Gradio's theme. At phone width the two columns of the chat become
+# one: the answers, their sources, then the question box and the examples.
 CSS = """
-.source { border-left: 3px solid #d0d7de; padding: 4px 10px; margin: 0 0 12px 0; }
-.source.active { border-left-color: #f59e0b; background: #fffbeb; }
+.source { border-left: 3px solid var(--border-color-primary); padding: 4px 10px; margin: 0 0 12px 0; }
+.source.active { border-left-color: #f59e0b; background: var(--background-fill-secondary); }
 .source-head { font-weight: 600; font-size: 0.9em; }
-.source-also { font-size: 0.85em; color: #57606a; }
-.source mark { background: #fde68a; padding: 0 1px; }
+.source-head a { color: inherit; }
+.source-also { font-size: 0.85em; opacity: 0.8; }
+.source mark { background: #fde68a; color: #1c1917; padding: 0 1px; }
+.dark .source mark { background: #713f12; color: #fef3c7; }
+#chat .top-panel { display: none; }  /* Gradio's chat toolbar, over the first question; "New chat" */
+.answer-sources > summary { cursor: pointer; margin: 0 0 8px 0; font-size: 0.9em; opacity: 0.85; }
+.answer-sources > summary > span { display: inline-block; max-width: calc(100% - 1.5em);
+  vertical-align: bottom; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.answer-sources[open] > summary { font-weight: 600; opacity: 1; }
+#article-list [role=gridcell], #article-list [role=columnheader] { font-family: var(--font); }
+#article .article-meta { opacity: 0.85; font-size: 0.9em; }
+#article .article-text p { margin: 0 0 0.8em 0; }
+@media (max-width: 720px) {
+  #chat-row { flex-direction: column; flex-wrap: nowrap; }
+  #chat-column, #sources-column { display: contents; }
+  #chat { order: 1; }
+  #sources-column > * { order: 2; }
+  #sources { max-height: 70vh; overflow-y: auto !important; }
+  #chat-column > :not(#chat) { order: 3; }
+}
 """
-# Citation links scroll the sources panel to their source and mark it, in place.
+# Citation links open their answer's sources and mark the source cited, in place.
 JS = """
 () => {
   document.addEventListener('click', (event) => {
-    const link = event.target.closest('a[href*="#src-"]');
+    const link = event.target.closest('a[href^="#a"]');
     if (!link) return;
-    const target = document.getElementById(link.getAttribute('href').split('#')[1]);
-    if (!target) return;
+    const target = document.getElementById(link.getAttribute('href').slice(1));
+    if (!target || !target.classList.contains('source')) return;
     event.preventDefault();
     event.stopPropagation();
+    const group = target.closest('details');
+    if (group) group.open = true;
     document.querySelectorAll('.source.active').forEach((el) => el.classList.remove('active'));
     target.classList.add('active');
     target.scrollIntoView({behavior: 'smooth', block: 'center'});
@@ -128,6 +161,7 @@ class Desk:
         self.settings = settings
         self.embedder = embedder or Embedder.of(settings)
         self._assistant: Assistant | None = None
+        self._library: Library | None = None
         self._gate = Gate()
         self._workers = threading.BoundedSemaphore(API_WORKERS)
 
@@ -143,8 +177,15 @@ class Desk:
         with self._gate.shared():
             if self._assistant is None:
                 raise IndexMissingError(f"No index at {self.settings.where}; run `newsdesk ingest "
-                                        "seeds/` (or upload articles below) first.")
+                                        "seeds/` (or add articles in the Articles tab) first.")
             yield self._assistant
+
+    @contextmanager
+    def library(self) -> Iterator[Library]:
+        """The library of the index as it is now (as `assistant`)."""
+        with self.assistant():
+            assert self._library is not None  # opened with the assistant, under the same gate
+            yield self._library
 
     @contextmanager
     def worker(self) -> Iterator[None]:
@@ -159,32 +200,35 @@ class Desk:
         return retriever.store.corpus_version != retriever.lexical.version
 
     def _reopen(self) -> None:
-        old, self._assistant = self._assistant, None
+        old, self._assistant, self._library = self._assistant, None, None
         if old is not None:
             old.retriever.store.close()  # so that the embedded database is read afresh
         try:
             self._assistant = Assistant.open(settings=self.settings, embedder=self.embedder)
         except IndexMissingError:
             self._assistant = None
+        else:
+            self._library = Library(self._assistant.retriever.store, self.settings)
 
     def status(self) -> str:
         try:
             with self.assistant() as assistant:
                 documents, chunks = assistant.retriever.store.count()
         except IndexMissingError:
-            return "No articles indexed yet: upload some below, or run `newsdesk ingest seeds/`."
+            return ("No articles indexed yet: add some in the Articles tab, or run "
+                    "`newsdesk ingest seeds/`.")
         except NewsdeskError as error:
             return f"Index unavailable: {error}"
         return (f"{documents:,} articles, {chunks:,} chunks · model {self.settings.embed_model} · "
                 f"index {self.settings.chroma_url or self.settings.home}")
 
-    def articles(self) -> list[tuple[str, str]]:
+    def articles(self, query: str = "") -> list[Article]:
+        """The articles, newest first (those that match `query`); none when there is no index."""
         try:
-            with self.assistant() as assistant:
-                stored = assistant.retriever.store.stored_documents()
+            with self.library() as library:
+                return library.articles(query)
         except NewsdeskError:
             return []
-        return sorted(((d.title or d.doc_id)[:80], d.doc_id) for d in stored)
 
     def new_since(self, moment: str) -> int:
         """Articles added to the index after `moment` (ISO 8601 UTC, as `added` is written)."""
@@ -222,9 +266,10 @@ def bubble(markdown: str, state: str) -> str:
     return f'{markdown}\n\n<span class="answer-state state-{state}" role="status">{label}</span>'
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer as Markdown, each [n] a link to source n in the panel."""
-    text = _MARKER.sub(r"[\[\1\]](#src-\1)", escape_markdown(answer.text)).replace("\n", "  \n")
+def answer_markdown(answer: Answer, number: int = 1) -> str:
+    """Answer `number` of the chat as Markdown, each [n] a link to its source n in the panel."""
+    text = _MARKER.sub(rf"[\[\1\]](#a{number}-src-\1)", escape_markdown(answer.text))
+    text = text.replace("\n", "  \n")
     paragraphs = text.split("  \n  \n")
     if answer.short_answer:  # the first paragraph is the short answer: in bold, above the quotes
         paragraphs[0] = f"**{paragraphs[0]}**"
@@ -241,27 +286,45 @@ def answer_markdown(answer: Answer) -> str:
     return text
 
 
-def sources_html(answer: Answer, document_text) -> str:
-    """The sources panel: each citation in its paragraph, the quote highlighted."""
-    document_text = functools.cache(document_text)  # several citations share an article
-    if answer.refused:
-        items = [_source_block(f"related-{i}", f"Related {i}", p, document_text(p.doc_id), p.start, p.end)
-                 for i, p in enumerate(answer.related, start=1)]
-        heading = "<p><b>No answer in the articles.</b> Closest passages:</p>"
-        return heading + "".join(items) if items else heading
-    return "".join(_source_block(f"src-{c.n}", f"[{c.n}]", c, document_text(c.doc_id), c.start, c.end)
-                   for c in answer.citations)
+def kept_answer(number: int, answer: Answer, sources: list[Source]) -> dict:
+    """What the browser keeps of answer `number` for the sources panel: its question and sources."""
+    return {"number": number, "question": answer.question, "refused": answer.refused,
+            "sources": [source.to_dict() for source in sources]}
 
 
-def _source_block(element_id: str, label: str, item, text: str, start: int, end: int) -> str:
-    before, quote, after = _paragraph(text, start, end) if text else ("", getattr(item, "quote", ""), "")
-    name = _link(item.url, item.title or item.doc_id)
-    meta = " · ".join([name] + [html.escape(x) for x in (item.date, item.source) if x])
-    copies = ", ".join(_link(c.url, c.publisher or c.title or c.doc_id) for c in item.also_in)
+def sources_html(answers: list[dict]) -> str:
+    """The sources panel: each answer's sources under its question, the newest first and open.
+
+    `answers` are `kept_answer`s; the elements are named by answer (`a3-src-1`), so an older
+    answer's citations still open its own quotes.
+    """
+    groups: list[str] = []
+    for answer in reversed(answers):
+        number, sources = answer["number"], [Source(**source) for source in answer["sources"]]
+        if answer["refused"]:
+            body = "<p><b>No answer in the articles.</b> Closest passages:</p>"
+        else:
+            body = "" if sources else "<p>No sources.</p>"
+        body += "".join(_source_block(number, source) for source in sources)
+        count = f"{len(sources)} source{'s' * (len(sources) != 1)}"
+        groups.append(f'<details class="answer-sources" id="a{number}-sources"'
+                      f'{" open" if not groups else ""}><summary title="{html.escape(answer["question"])}">'
+                      f"<span>Answer {number} · {html.escape(answer['question'])} · {count}</span>"
+                      f"</summary>{body}</details>")
+    return "".join(groups)
+
+
+def _source_block(number: int, source: Source) -> str:
+    """One source: its article named (the doc_id as a tooltip), the quote marked in its paragraph."""
+    kind, label = ("related", f"Related {source.n}") if source.related else ("src", f"[{source.n}]")
+    name = _link(source.url, source.name)
+    meta = " · ".join([name] + [html.escape(x) for x in (shown_date(source.date), source.publisher) if x])
+    copies = ", ".join(_link(url, outlet) for outlet, url in source.also)
     also = f'<div class="source-also">Also in: {copies}</div>' if copies else ""
-    return (f'<div class="source" id="{element_id}"><div class="source-head">{html.escape(label)} {meta}'
-            f'</div>{also}<p>{html.escape(before)}<mark>{html.escape(quote)}</mark>'
-            f'{html.escape(after)}</p></div>')
+    return (f'<div class="source" id="a{number}-{kind}-{source.n}"><div class="source-head" '
+            f'title="{html.escape(source.doc_id)}">{html.escape(label)} {meta}</div>{also}'
+            f"<p>{html.escape(source.before)}<mark>{html.escape(source.quote)}</mark>"
+            f"{html.escape(source.after)}</p></div>")
 
 
 def _link(url: str, text: str) -> str:
@@ -272,12 +335,44 @@ def _link(url: str, text: str) -> str:
             f"{html.escape(text)}</a>")
 
 
-def _paragraph(text: str, start: int, end: int, reach: int = 400) -> tuple[str, str, str]:
-    """The text around [start, end) up to the paragraph's edges (at most `reach` chars each side)."""
-    left = text.rfind("\n", max(0, start - reach), start) + 1 or max(0, start - reach)
-    right = text.find("\n", end, end + reach)
-    right = right if right >= 0 else min(len(text), end + reach)
-    return text[left:start], text[start:end], text[end:right]
+def kept_chat(history: list[dict], answers: list[dict]) -> dict:
+    """What the browser keeps of the chat: its messages as shown, and each answer's sources."""
+    return {"chat": [{"role": m["role"], "content": _text(m["content"])} for m in history
+                     if m.get("role") in ("user", "assistant")],
+            "answers": answers}
+
+
+def restored(kept) -> tuple[list[dict], list[dict]]:
+    """The chat and its answers' sources as the browser kept them; nothing if they do not read
+    (kept by another version of newsdesk)."""
+    try:
+        chat, answers = list(kept["chat"]), list(kept["answers"])
+        sources_html(answers)
+        if not all(m["role"] in ("user", "assistant") and isinstance(m["content"], str) for m in chat):
+            raise ValueError
+    except (TypeError, KeyError, ValueError):
+        return [], []
+    return chat, answers
+
+
+def article_html(article: Article, text: str, read_only: bool) -> str:
+    """An article in full, escaped: its name (the doc_id as a tooltip), byline, and text."""
+    meta = [shown_date(article.date), article.publisher, article.author and f"by {article.author}",
+            f"{article.words:,} words"]
+    link = (f' · <a href="{html.escape(article.url)}" target="_blank" rel="noopener noreferrer">'
+            "original</a>" if article.url.startswith(("http://", "https://")) else "")
+    note = ("<p><i>This newsdesk is read-only: articles cannot be removed here.</i></p>"
+            if read_only else "")
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+    return (f'<div class="article-view state-open"><h3 title="{html.escape(article.doc_id)}">'
+            f"{html.escape(article.name)}</h3><p class=\"article-meta\">"
+            f"{html.escape(' · '.join(x for x in meta if x))}{link}</p>{note}"
+            f'<div class="article-text">{paragraphs}</div></div>')
+
+
+def article_rows(articles: list[Article]) -> list[list[str]]:
+    """The Articles table: name, date, publisher, size."""
+    return [[a.name, shown_date(a.date), a.publisher, f"{a.words:,} words"] for a in articles]
 
 
 def _pieces(text: str, words: int = 6) -> list[str]:
@@ -311,15 +406,76 @@ def _plain(shown: str) -> str:
 # ---- the page ----
 
 def build(settings: Settings) -> gr.Blocks:
+    """The page: the Chat tab, the Articles tab, and the API endpoints (HTTP and MCP)."""
     desk = Desk(settings)
+    with gr.Blocks(title="newsdesk", analytics_enabled=False) as page:
+        gr.Markdown("## newsdesk · ask the articles, check every answer")
+        status = gr.Markdown(elem_id="index-status")
+        fresh = gr.Markdown(elem_id="new-since")
+        last_looked = gr.BrowserState("", storage_key="newsdesk-last-looked")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
+                kept, chat, panel, only = _chat_tab(desk)
+            with gr.Tab("Articles", id="articles-tab", elem_id="articles-tab") as articles_tab:
+                _articles_tab(desk, articles_tab, status, only)
+        page.load(_restore, kept, [chat, panel], queue=False, api_visibility="private").then(
+            None, js="() => { document.body.classList.add('chat-restored'); }")  # a state to wait on
+        page.load(lambda: (desk.status(), gr.update(choices=_choices(desk))), None, [status, only],
+                  api_visibility="private")
+        page.load(partial(_arrived, desk), last_looked, [fresh, last_looked],
+                  api_visibility="private")
+        _api(desk)
+    page.desk = desk
+    return page
 
-    def respond(message, history, k, articles, since, until, as_of, answerer):
+
+def _arrived(desk: Desk, last_looked: str) -> tuple[str, str]:
+    """The "N new since you last looked" line, and the moment this reader looks (kept in the
+    browser)."""
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")  # as `added` is
+    count = desk.new_since(last_looked) if last_looked else 0
+    line = "" if not last_looked else "No new articles since you last looked." if not count \
+        else f"**{count} new article{'s' if count != 1 else ''}** since you last looked."
+    return f'<div class="arrivals state-done">\n\n{line}\n\n</div>', now
+
+
+def _chat_tab(desk: Desk):
+    """The chat, its sources, and its settings; returns what the page wires on load: the kept
+    conversation, the chat, the sources panel, and the "Only these articles" dropdown."""
+    settings = desk.settings
+    kept = gr.BrowserState({"chat": [], "answers": []}, storage_key=KEPT_KEY)
+    with gr.Row(elem_id="chat-row"):
+        with gr.Column(scale=3, elem_id="chat-column"):
+            chat = gr.Chatbot(label="Chat", show_label=False, height=520, elem_id="chat",
+                              sanitize_html=True, buttons=["copy"])
+            box = gr.Textbox(placeholder="Ask about the articles, e.g. What conditions did Putin set?",
+                             show_label=False, elem_id="question", submit_btn=True)
+            with gr.Row(elem_id="try-row"):
+                gr.Examples(EXAMPLES, inputs=box, label="Try")
+                new_chat = gr.Button("New chat", elem_id="new-chat", scale=0)
+        with gr.Column(scale=2, elem_id="sources-column"):
+            gr.Markdown("### Sources")
+            panel = gr.HTML(elem_id="sources")
+    with gr.Accordion("Settings", open=False):
+        k = gr.Slider(1, 30, value=8, step=1, label="Passages to read")
+        answerer = gr.Radio(["llm", "extractive"], visible=settings.llm_enabled,
+                            value="llm" if settings.llm_enabled else "extractive",
+                            label=f"Answers written by (llm: {settings.llm} {settings.llm_model})")
+        only = gr.Dropdown(choices=[], multiselect=True, label="Only these articles (none = all)")
+        with gr.Row():
+            since = gr.Textbox(label="Dated on or after (YYYY-MM-DD)")
+            until = gr.Textbox(label="Dated on or before (YYYY-MM-DD)")
+            as_of = gr.Textbox(label="As of (YYYY-MM-DD; empty: today)", elem_id="as-of")
+
+    def respond(message, history, stored, k, articles, since, until, as_of, answerer):
         history = list(history or [])
+        answers = restored(stored)[1]
+        number = 1 + sum(m.get("role") == "assistant" for m in history)  # this answer's number
         question = message if isinstance(message, str) else ""
         turns = _prior_turns(history)
         history.append({"role": "user", "content": escape_markdown(question.strip()) or "(empty)"})
         history.append({"role": "assistant", "content": bubble("", "answering")})
-        yield history, "", gr.skip()
+        yield history, "", gr.skip(), gr.skip()
         written = ""
         try:
             with desk.assistant() as assistant:
@@ -331,137 +487,240 @@ def build(settings: Settings) -> gr.Blocks:
                             for piece in _pieces(text):  # a model streams; extractive text comes whole
                                 written += piece
                                 history[-1]["content"] = bubble(escape_markdown(written), "answering")
-                                yield history, "", gr.skip()
+                                yield history, "", gr.skip(), gr.skip()
                         case Checking():
                             history[-1]["content"] = bubble(escape_markdown(written), "checking")
-                            yield history, "", gr.skip()
+                            yield history, "", gr.skip(), gr.skip()
                         case Answer():
-                            history[-1]["content"] = bubble(answer_markdown(event), "done")
-                            yield history, "", sources_html(event, assistant.retriever.document_text)
+                            sources = Library(assistant.retriever.store, settings).sources(event)
+                            answers.append(kept_answer(number, event, sources))
+                            history[-1]["content"] = bubble(answer_markdown(event, number), "done")
+                            yield history, "", sources_html(answers), kept_chat(history, answers)
         except NewsdeskError as error:
             log.warning("chat: %s", error)
             history[-1]["content"] = bubble(f"⚠️ {escape_markdown(str(error))}", "done")
-            yield history, "", ""
+            yield history, "", gr.skip(), kept_chat(history, answers)
+
+    box.submit(respond, [box, chat, kept, k, only, since, until, as_of, answerer],
+               [chat, box, panel, kept], api_visibility="private")
+    new_chat.click(lambda: ([], "", "", {"chat": [], "answers": []}), None, [chat, box, panel, kept],
+                   api_visibility="private")
+    return kept, chat, panel, only
+
+
+def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdown) -> None:
+    """The library: every article, searchable, each one opening its full text; remove one
+    (asked to confirm; not on a read-only newsdesk); add articles."""
+    read_only = desk.settings.read_only
+    with gr.Row():
+        find = gr.Textbox(placeholder="Search the articles' titles and text", show_label=False,
+                          elem_id="article-search", scale=3)
+        count = gr.Markdown(elem_id="article-count")
+    table = gr.Dataframe(headers=["Title", "Date", "Publisher", "Size"], datatype="str",
+                         interactive=False, wrap=True, max_height=420, elem_id="article-list",
+                         column_widths=["52%", "18%", "16%", "14%"], buttons=[])
+    shown = gr.State([])  # the doc_ids of the table's rows, in order
+    opened = gr.State("")  # the doc_id of the article shown below the table
+    reading = gr.HTML(elem_id="article")
+    ask_remove = gr.Button("Remove this article…", variant="stop", visible=False, scale=0,
+                           elem_id="remove")
+    with gr.Row(visible=False, elem_id="confirm-remove") as confirm:
+        question = gr.Markdown()
+        yes = gr.Button("Remove", variant="stop", scale=0, elem_id="confirm-yes")
+        no = gr.Button("Cancel", scale=0, elem_id="confirm-no")
+    outcome = gr.Markdown(elem_id="remove-result")
+    with gr.Accordion("Add articles", open=False, visible=not read_only):
+        files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload",
+                        label=f"Articles (.txt .md .html, up to {MAX_UPLOAD_MB} MB each)")
+        with gr.Row():
+            links = gr.Textbox(label=f"Or links: articles or RSS/Atom/JSON feeds, one a line "
+                                     f"(up to {MAX_LINKS})", lines=2, elem_id="links", scale=4)
+            fetch = gr.Button("Add links", elem_id="add-links", scale=1)
+        added = gr.Markdown(elem_id="upload-result")
+
+    def listing(query):
+        try:
+            with desk.library() as library:
+                articles, every = library.articles(query or ""), len(library.articles())
+        except NewsdeskError as error:
+            return [], [], f"⚠️ {escape_markdown(str(error))}"
+        found = f"{len(articles):,} of {every:,}" if (query or "").strip() else f"{every:,}"
+        return article_rows(articles), [a.doc_id for a in articles], f"{found} articles, newest first"
+
+    def open_article(ids, event: gr.SelectData):
+        doc_id = ids[event.index[0]] if event.index and event.index[0] < len(ids) else ""
+        with desk.library() as library:
+            article = library.article(doc_id)
+            text = library.text(doc_id) if article else ""
+        if article is None:
+            return ("<p>This article is no longer in the index.</p>", "", gr.update(visible=False),
+                    gr.update(visible=False), "")
+        return (article_html(article, text, read_only), doc_id, gr.update(visible=not read_only),
+                gr.update(visible=False), "")
+
+    def confirm_removal(doc_id):
+        with desk.library() as library:
+            article = library.article(doc_id)
+        name = escape_markdown(article.name if article else doc_id)
+        return gr.update(visible=True), (f"Remove **{name}** from the index? Its passages will no "
+                                         "longer be searched or quoted.")
+
+    def remove_opened(doc_id, query):
+        try:
+            with desk.library() as library:
+                names = [a.name for a in library.remove([doc_id])]
+            message = f"Removed “{escape_markdown(', '.join(names))}”."
+        except NewsdeskError as error:
+            log.warning("remove: %s", error)
+            message = f"⚠️ {escape_markdown(str(error))}"
+        return (f'<div class="remove-state state-done">\n\n{message}\n\n</div>', "", "",
+                gr.update(visible=False), gr.update(visible=False), *listing(query), desk.status(),
+                gr.update(choices=_choices(desk)))
+
+    tab.select(listing, find, [table, shown, count], api_visibility="private")
+    find.change(listing, find, [table, shown, count], api_visibility="private")
+    table.select(open_article, shown, [reading, opened, ask_remove, confirm, outcome],
+                 api_visibility="private")
+    ask_remove.click(confirm_removal, opened, [confirm, question], api_visibility="private")
+    no.click(lambda: gr.update(visible=False), None, confirm, api_visibility="private")
+    yes.click(remove_opened, [opened, find], [outcome, reading, opened, ask_remove, confirm, table,
+                                              shown, count, status, only], api_visibility="private")
 
     def upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         message = add_articles(desk, files or [])
         return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
-                gr.update(choices=desk.articles()), None)
+                gr.update(choices=_choices(desk)), None)
+
+    files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
+                 None, added, api_visibility="private", queue=False).then(
+        upload, files, [added, status, only, files], api_visibility="private").then(
+        listing, find, [table, shown, count], api_visibility="private")
 
     def add_from_links(text):
         message = add_links(desk, text or "")
         return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
-                gr.update(choices=desk.articles()), "")
+                gr.update(choices=_choices(desk)), "")
 
-    def arrived(last_looked):
-        """The "N new since you last looked" line, and the moment this reader looks."""
-        now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")  # as `added`
-        count = desk.new_since(last_looked) if last_looked else 0
-        line = "" if not last_looked else "No new articles since you last looked." if not count \
-            else f"**{count} new article{'s' if count != 1 else ''}** since you last looked."
-        return f'<div class="arrivals state-done">\n\n{line}\n\n</div>', now
-
-    with gr.Blocks(title="newsdesk", analytics_enabled=False) as page:
-        gr.Markdown("## newsdesk · ask the articles, check every answer")
-        status = gr.Markdown(elem_id="index-status")
-        fresh = gr.Markdown(elem_id="new-since")
-        last_looked = gr.BrowserState("", storage_key="newsdesk-last-looked")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True)
-                box = gr.Textbox(placeholder="Ask about the articles, e.g. What conditions did Putin set?",
-                                 show_label=False, elem_id="question", submit_btn=True)
-                with gr.Row():
-                    gr.Examples(EXAMPLES, inputs=box, label="Try")
-                    clear = gr.Button("Clear chat", elem_id="clear", scale=0)
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                panel = gr.HTML(elem_id="sources")
-        with gr.Accordion("Settings", open=False):
-            k = gr.Slider(1, 30, value=8, step=1, label="Passages to read")
-            answerer = gr.Radio(["llm", "extractive"], visible=settings.llm_enabled,
-                                value="llm" if settings.llm_enabled else "extractive",
-                                label=f"Answers written by (llm: {settings.llm} {settings.llm_model})")
-            articles = gr.Dropdown(choices=desk.articles(), multiselect=True,
-                                   label="Only these articles (none = all)")
-            with gr.Row():
-                since = gr.Textbox(label="Dated on or after (YYYY-MM-DD)")
-                until = gr.Textbox(label="Dated on or before (YYYY-MM-DD)")
-                as_of = gr.Textbox(label="As of (YYYY-MM-DD; empty: today)", elem_id="as-of")
-        with gr.Accordion("Add articles", open=False, visible=not settings.read_only):
-            files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload",
-                            label=f"Articles (.txt .md .html, up to {MAX_UPLOAD_MB} MB each)")
-            with gr.Row():
-                links = gr.Textbox(label=f"Or links: articles or RSS/Atom/JSON feeds, one a line "
-                                         f"(up to {MAX_LINKS})", lines=2, elem_id="links", scale=4)
-                fetch = gr.Button("Add links", elem_id="add-links", scale=1)
-            added = gr.Markdown(elem_id="upload-result")
-
-        page.load(lambda: (desk.status(), gr.update(choices=desk.articles())), None,
-                  [status, articles], api_visibility="private")
-        page.load(arrived, last_looked, [fresh, last_looked], api_visibility="private")
-        fetch.click(lambda: '<div class="upload-state state-ingesting">Fetching the links…</div>',
-                    None, added, api_visibility="private", queue=False).then(
-            add_from_links, links, [added, status, articles, links], api_visibility="private")
-        box.submit(respond, [box, chat, k, articles, since, until, as_of, answerer], [chat, box, panel],
-                   api_visibility="private")
-        clear.click(lambda: ([], "", ""), None, [chat, box, panel], api_visibility="private")
-        files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
-                     None, added, api_visibility="private", queue=False).then(
-            upload, files, [added, status, articles, files], api_visibility="private")
-
-        def ask(question: str, k: int = 8, sources: list[str] | None = None, since: str = "",
-                until: str = "", answerer: str = "", as_of: str = "") -> dict:
-            """Answer a question about the indexed news articles, with verbatim cited quotes.
-
-            Args:
-                question: The question, at most 4,000 characters.
-                k: Passages to read, 1 to 100.
-                sources: Only these articles (doc_id or source path); empty for all.
-                since: Only articles dated on or after this day (YYYY-MM-DD).
-                until: Only articles dated on or before this day (YYYY-MM-DD).
-                answerer: "extractive" or "llm"; empty for the server's default.
-                as_of: The day the question is asked as of (YYYY-MM-DD; empty: today; "none":
-                    no moment): later articles are not read, and the news of that day ranks first.
-
-            Returns:
-                {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
-                "refused", "citations": [{"n", "doc_id", "source", "title", "date", "publisher",
-                "url", "quote", "start", "end", "score", "also_in"}], "related", "sentences",
-                "answerer", "notice",
-                "timings_ms"}
-            """
-            return _call(desk, "ask", lambda assistant: assistant.ask(
-                question, k=k, sources=sources or None, since=since or None, until=until or None,
-                as_of=as_of or None, answerer=answerer or None).to_dict())
-
-        def retrieve(query: str, k: int = 5, as_of: str = "") -> dict:
-            """The passages of the indexed news articles that best match a query.
-
-            Args:
-                query: A question or keywords, at most 4,000 characters.
-                k: How many passages, 1 to 100.
-                as_of: The day the query is asked as of (YYYY-MM-DD; empty: today; "none": no
-                    moment).
-
-            Returns:
-                {"query", "passages": [{"doc_id", "text", "start", "end", "score", "title", "date", ...}]}
-            """
-            return _call(desk, "retrieve", lambda assistant: {"query": query, "passages": [
-                p.to_dict() for p in assistant.retriever.retrieve(query, k, as_of=as_of or None)]})
-
-        # Outside the queue: many at once (bounded by Desk.worker), and MCP calls them directly.
-        gr.api(ask, api_name="ask", queue=False)
-        gr.api(retrieve, api_name="retrieve", queue=False)
-    page.desk = desk
-    return page
+    fetch.click(lambda: '<div class="upload-state state-ingesting">Fetching the links…</div>',
+                None, added, api_visibility="private", queue=False).then(
+        add_from_links, links, [added, status, only, links], api_visibility="private").then(
+        listing, find, [table, shown, count], api_visibility="private")
 
 
-def _call(desk: Desk, name: str, work) -> dict:
-    """Run an API call; an expected error is one log line and a clear message, no traceback."""
+def _api(desk: Desk) -> None:
+    """The named endpoints: over HTTP (gradio_client, /gradio_api/...) and as MCP tools."""
+
+    def ask(question: str, k: int = 8, sources: list[str] | None = None, since: str = "",
+            until: str = "", answerer: str = "", as_of: str = "") -> dict:
+        """Answer a question about the indexed news articles, with verbatim cited quotes.
+
+        Args:
+            question: The question, at most 4,000 characters.
+            k: Passages to read, 1 to 100.
+            sources: Only these articles (doc_id or source path); empty for all.
+            since: Only articles dated on or after this day (YYYY-MM-DD).
+            until: Only articles dated on or before this day (YYYY-MM-DD).
+            answerer: "extractive" or "llm"; empty for the server's default.
+            as_of: The day the question is asked as of (YYYY-MM-DD; empty: today; "none": no
+                moment): later articles are not read, and the news of that day ranks first.
+
+        Returns:
+            {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
+            "refused", "citations": [{"n", "doc_id", "source", "title", "date", "publisher",
+            "url", "quote", "start", "end", "score"}], "related", "sentences", "answerer",
+            "notice", "timings_ms"}
+        """
+        return _call(desk, "ask", lambda assistant: assistant.ask(
+            question, k=k, sources=sources or None, since=since or None, until=until or None,
+            as_of=as_of or None, answerer=answerer or None).to_dict())
+
+    def retrieve(query: str, k: int = 5, as_of: str = "") -> dict:
+        """The passages of the indexed news articles that best match a query.
+
+        Args:
+            query: A question or keywords, at most 4,000 characters.
+            k: How many passages, 1 to 100.
+            as_of: The day the query is asked as of (YYYY-MM-DD; empty: today; "none": no
+                moment).
+
+        Returns:
+            {"query", "passages": [{"doc_id", "text", "start", "end", "score", "title", "date", ...}]}
+        """
+        return _call(desk, "retrieve", lambda assistant: {"query": query, "passages": [
+            p.to_dict() for p in assistant.retriever.retrieve(query, k, as_of=as_of or None)]})
+
+    def articles(query: str = "") -> dict:
+        """The indexed news articles, newest first (undated ones last).
+
+        Args:
+            query: Only articles whose title or text holds every one of these words; empty for all.
+
+        Returns:
+            {"articles": [{"doc_id", "name", "title", "date", "publisher", "author", "url",
+            "source", "added", "words", "chunks"}]}; "name" is the title, or the opening words
+            of an untitled article.
+        """
+        return _call(desk, "articles", lambda library: {"articles": [
+            a.to_dict() for a in library.articles(query)]}, Desk.library)
+
+    def article(doc_id: str) -> dict:
+        """One indexed news article, with its full text.
+
+        Args:
+            doc_id: The article's doc_id, as `articles` lists it.
+
+        Returns:
+            {"doc_id", "name", "title", "date", "publisher", "author", "url", "source", "added",
+            "words", "chunks", "text"}
+        """
+        return _call(desk, "article", lambda library: _article(library, doc_id), Desk.library)
+
+    def remove(doc_ids: list[str]) -> dict:
+        """Remove articles from the index (refused by a read-only newsdesk).
+
+        Args:
+            doc_ids: The doc_ids of the articles to remove; if one is not in the index, none is
+                removed.
+
+        Returns:
+            {"removed": [{"doc_id", "name", ...}]}
+        """
+        return _call(desk, "remove", lambda library: {"removed": [
+            a.to_dict() for a in library.remove(doc_ids)]}, Desk.library)
+
+    # Outside the queue: many at once (bounded by Desk.worker), and MCP calls them directly.
+    gr.api(ask, api_name="ask", queue=False)
+    gr.api(retrieve, api_name="retrieve", queue=False)
+    gr.api(articles, api_name="articles", queue=False)
+    gr.api(article, api_name="article", queue=False)
+    # Callable over HTTP, but neither listed nor offered to MCP agents: removal is for people.
+    gr.api(remove, api_name="remove", queue=False, api_visibility="undocumented")
+
+
+def _article(library: Library, doc_id: str) -> dict:
+    found = library.article(doc_id)
+    if found is None:
+        raise BadInputError(f"No article {doc_id!r} in the index; `articles` lists them.")
+    return {**found.to_dict(), "text": library.text(doc_id)}
+
+
+def _choices(desk: Desk) -> list[tuple[str, str]]:
+    """The "Only these articles" choices: each article's byline, its doc_id as the value."""
+    return [(a.byline, a.doc_id) for a in desk.articles()]
+
+
+def _restore(stored) -> tuple:
+    """The chat and its sources as the browser kept them (nothing to show: left as they are)."""
+    chat, answers = restored(stored)
+    return (chat, sources_html(answers)) if chat else (gr.skip(), gr.skip())
+
+
+def _call(desk: Desk, name: str, work, index=Desk.assistant) -> dict:
+    """Run an API call on the index (`Desk.assistant`, or `Desk.library`); an expected error is
+    one log line and a clear message, no traceback."""
     try:
-        with desk.worker(), desk.assistant() as assistant:
-            return work(assistant)
+        with desk.worker(), index(desk) as opened:
+            return work(opened)
     except NewsdeskError as error:
         log.warning("%s: %s", name, error)
         raise gr.Error(str(error), print_exception=False) from None

@@ -1,4 +1,4 @@
-"""The `newsdesk` command: ingest, watch, ask, retrieve, status, serve, eval, bench.
+"""The `newsdesk` command: ingest, watch, ask, retrieve, list, remove, status, serve, eval, bench.
 
 This is the composition root: it sits above every layer (index <- rag <- evals, and the app) and
 is the only place, with `python app.py`, that sets process-wide defaults. Errors newsdesk expects
@@ -106,6 +106,17 @@ def _parser() -> argparse.ArgumentParser:
         if name == "ask":
             add_flags(command, LLM_FLAGS)
         command.set_defaults(run=_ask if name == "ask" else _retrieve)
+
+    listing = commands.add_parser("list", help="the articles in the index, newest first")
+    listing.add_argument("--search", metavar="WORDS", default="",
+                         help="only articles whose title or text holds every one of these words")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    listing.set_defaults(run=_list)
+
+    removal = commands.add_parser("remove", help="remove articles from the index")
+    removal.add_argument("doc_ids", nargs="+", metavar="DOC_ID",
+                         help="an article's doc_id, as `newsdesk list` shows it")
+    removal.set_defaults(run=_remove)
 
     status = commands.add_parser("status", help="what the index holds and how it was built")
     status.add_argument("--json", action="store_true", help="print one JSON object")
@@ -229,17 +240,20 @@ def _watch(args) -> int:
 
 
 def _retrieve(args) -> int:
+    from newsdesk.library import Library
     from newsdesk.retrieve import Retriever
 
-    retriever = Retriever.open(settings=from_flags(args))
+    settings = from_flags(args)
+    retriever = Retriever.open(settings=settings)
     passages = retriever.retrieve(args.question, args.k, sources=args.source,
                                   since=args.since, until=args.until, as_of=args.as_of)
     if args.json:
         print(json.dumps({"query": args.question, "passages": [p.to_dict() for p in passages]},
                          ensure_ascii=False))
         return 0
+    library = Library(retriever.store, settings)
     for rank, passage in enumerate(passages, start=1):
-        print(f"[{rank}] {_label(passage)}  (score {passage.score:.4f}, "
+        print(f"[{rank}] {library.label(passage)}  (score {passage.score:.4f}, "
               f"similarity {passage.similarity:.2f}, chars {passage.start}-{passage.end})")
         print(f"    {passage.text}\n")
     return 0
@@ -247,8 +261,10 @@ def _retrieve(args) -> int:
 
 def _ask(args) -> int:
     from newsdesk.assistant import Assistant
+    from newsdesk.library import Library
 
-    assistant = Assistant.open(settings=from_flags(args))
+    settings = from_flags(args)
+    assistant = Assistant.open(settings=settings)
     answer = None
     for event in assistant.stream(args.question, k=args.k, sources=args.source, since=args.since,
                                   until=args.until, as_of=args.as_of):
@@ -264,18 +280,46 @@ def _ask(args) -> int:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
         return 0
     print()
+    library = Library(assistant.retriever.store, settings)
     if answer.answerer != "extractive" and not answer.refused:
         print(f"\nChecked against the sources:\n{answer.text}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            print(f"[{c.n}] {_label(c)}, chars {c.start}-{c.end}")
+            print(f"[{c.n}] {library.label(c)}, chars {c.start}-{c.end}")
     if answer.as_of and answer.as_of != datetime.date.today().isoformat():
         print(f"\n(asked as of {when.spoken(answer.as_of)})")
     if answer.related:
         print("\nRelated reading:")
         for passage in answer.related:
-            print(f"- {_label(passage)}: {passage.text[:160]}…")
+            print(f"- {library.label(passage)}: {passage.text[:160]}…")
+    return 0
+
+
+def _list(args) -> int:
+    from newsdesk.library import Library, shown_date
+
+    library = Library.open(settings=from_flags(args))
+    articles = library.articles(args.search)
+    if args.json:
+        print(json.dumps({"articles": [a.to_dict() for a in articles]}, ensure_ascii=False))
+        return 0
+    every = len(library.articles())
+    found = f"{len(articles)} of {every}" if args.search.strip() else f"{every}"
+    print(f"{found} article{'s' * (every != 1)}, newest first; the last column is the doc_id "
+          "`newsdesk remove` takes:")
+    for a in articles:
+        name = " · ".join(part for part in (a.name, a.publisher) if part)
+        name = name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS - 1] + "…"
+        print(f"{shown_date(a.date):<10}  {a.words:>6,} words  {name:<{_NAME_CHARS}}  {a.doc_id}")
+    return 0
+
+
+def _remove(args) -> int:
+    from newsdesk.library import Library
+
+    for article in Library.open(settings=from_flags(args)).remove(args.doc_ids):
+        print(f"removed {article.byline} ({article.doc_id})")
     return 0
 
 
@@ -349,13 +393,7 @@ def _stress(args) -> int:
 
 
 _DATA = {"seeds": "", "temporal": "", "realtimeqa": "realtimeqa-2023q4", "rgb": "rgb-en-fact"}
-
-
-def _label(item) -> str:
-    name = item.title or item.doc_id
-    label = " · ".join(part for part in (name, item.date, item.source) if part)
-    copies = [copy.publisher or copy.url or copy.doc_id for copy in item.also_in]
-    return f"{label} (also in: {', '.join(copies)})" if copies else label
+_NAME_CHARS = 72  # of an article's name in `newsdesk list`, so that the doc_ids line up
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Ingest: article files -> cleaned, chunked, embedded documents in Chroma, plus BM25.
+"""Ingest: article files -> cleaned, chunked, embedded documents in Chroma, plus BM25; and
+`remove`, its opposite.
 
 Incremental: a document whose content hash is already stored is skipped, a changed one
 replaces its chunks, and `prune` removes documents that are no longer among the inputs. A
@@ -32,7 +33,7 @@ from tqdm import tqdm
 
 from newsdesk.index.chunk import Chunk, Chunker
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import IndexMissingError
+from newsdesk.index.errors import BadInputError, IndexMissingError
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.settings import Settings
@@ -172,6 +173,44 @@ def ingest(
             store.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def remove(doc_ids: Iterable[str], settings: Settings, *, progress: bool = False) -> list[str]:
+    """Remove articles from the index: from Chroma and from BM25 together, under the ingest lock.
+
+    All or nothing: when one of `doc_ids` is not in the index, nothing is removed.
+
+    Args:
+        doc_ids: The articles' doc_ids (`newsdesk list` shows them).
+        settings: Where the index lives.
+        progress: Say on stderr when another ingest holds the lock.
+
+    Returns:
+        The doc_ids removed, in the order given, each once.
+
+    Raises:
+        BadInputError: no doc_id given, or one the index does not hold.
+        IndexMissingError: there is no index.
+    """
+    wanted = list(dict.fromkeys(doc_ids))
+    if not wanted:
+        raise BadInputError("Name the articles to remove by their doc_id; `newsdesk list` shows them.")
+    with _one_writer(settings, progress):
+        store = Store.open(settings)
+        try:
+            held = store.present(wanted)
+            unknown = [doc_id for doc_id in wanted if doc_id not in held]
+            if unknown:
+                raise BadInputError(f"No article {unknown[0]!r} in the index, so nothing was removed; "
+                                    "`newsdesk list` shows the doc_id of each article.")
+            store.new_corpus_version()
+            for doc_id in wanted:
+                store.remove(doc_id)
+            store.new_corpus_version()  # the commit, as in `ingest`
+            refresh_lexical(store, settings)
+        finally:
+            store.close()
+    return wanted
 
 
 def refresh_lexical(store: Store, settings: Settings,

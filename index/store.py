@@ -83,7 +83,7 @@ class StoredDocument:
     `date` is ISO 8601 or "" (undated, see `Document`); `added` is when the article first
     entered the index (ISO 8601, UTC). `story` is the id of the story it belongs to with its
     wire copies (index.wire; its own doc_id when it has none, "" in an index from before copies
-    were folded).
+    were folded); `body_start` is where its body begins, after the metadata lines at its top.
     """
 
     doc_id: str
@@ -98,6 +98,7 @@ class StoredDocument:
     author: str = ""
     added: str = ""
     story: str = ""
+    body_start: int = 0
 
 
 def connect(settings: Settings):
@@ -367,6 +368,21 @@ class Store:
         """Every document record, without its text."""
         return [_stored(meta) for meta in self._pages(self.documents, ["metadatas"])]
 
+    def documents_with_text(self) -> Iterator[StoredDocument]:
+        """Every document record with its full text, page by page."""
+        offset = 0
+        while True:
+            page = self.documents.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            yield from (_stored(meta, text) for meta, text in
+                        zip(page["metadatas"], page["documents"], strict=True))
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def present(self, doc_ids: list[str]) -> set[str]:
+        """Those of `doc_ids` the index holds."""
+        return set(self.documents.get(ids=doc_ids, include=[])["ids"]) if doc_ids else set()
+
     def document(self, doc_id: str) -> StoredDocument | None:
         """One document record with its full text, or None."""
         found = self.documents.get(ids=[doc_id], include=["metadatas", "documents"])
@@ -433,10 +449,10 @@ def date_number(date: str) -> int:
     return int(date[:10].replace("-", "")) if date else 0
 
 
-DESCRIBED = ("doc_id", "source", "title", "date", "url", "publisher", "author")
+DESCRIBED = ("doc_id", "source", "title", "date", "url", "publisher", "author", "body_start")
 
 
-def describe(document: Document) -> dict[str, str]:
+def describe(document: Document) -> dict[str, str | int]:
     """What is stored about a document beside its text: its `DESCRIBED` fields."""
     return {key: getattr(document, key) for key in DESCRIBED}
 
@@ -506,6 +522,7 @@ def _stored(meta: dict, text: str = "") -> StoredDocument:
         author=meta.get("author", ""),
         added=meta.get("added", ""),
         story=meta.get("story", ""),
+        body_start=int(meta.get("body_start", 0)),
     )
 
 

@@ -4,6 +4,7 @@
     retriever = Retriever.open()
     passages = retriever.retrieve("What conditions did Putin set?", k=5)
     answer = Assistant.open().ask("What conditions did Putin set?")
+    articles = Library.open().articles("Kursk")  # newest first; .remove([doc_id]) removes one
 
 This package is rag/ in the repository (the read side); `newsdesk.index` (index/, the write
 side), `newsdesk.evals` (evals/) and the composition root (`newsdesk.cli`, `newsdesk.app`) are
@@ -21,9 +22,10 @@ from newsdesk.index.errors import (
     ModelMismatchError,
     NewsdeskError,
 )
-from newsdesk.index.ingest import IngestReport, ingest
+from newsdesk.index.ingest import IngestReport, ingest, remove
 from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters
+from newsdesk.library import Article, Library, Source
 from newsdesk.llm import LLMAnswerer
 from newsdesk.retrieve import RetrievalConfig, Retriever
 from newsdesk.types import (
@@ -49,6 +51,7 @@ __all__ = [
     "AnswerEvent",
     "AnswerSentence",
     "Answerer",
+    "Article",
     "Assistant",
     "BackendUnreachableError",
     "BadInputError",
@@ -62,6 +65,7 @@ __all__ = [
     "IndexMissingError",
     "IngestReport",
     "LLMAnswerer",
+    "Library",
     "ModelMismatchError",
     "NewsdeskError",
     "Passage",
@@ -69,9 +73,11 @@ __all__ = [
     "Retriever",
     "Settings",
     "ShortAnswer",
+    "Source",
     "TextPiece",
     "Turn",
     "__version__",
     "ingest",
     "reciprocal_rank_fusion",
+    "remove",
 ]

@@ -175,7 +175,7 @@ class Retriever:
         unknown = [name for name in filters.sources if not self.lexical.knows(name)]
         if unknown:
             raise BadInputError(f"No article {unknown[0]!r} in the index; use a doc_id or source "
-                                "path that `newsdesk status` counts (the app lists them).")
+                                "path that `newsdesk list` shows (the app's Articles tab lists them).")
 
     def with_following(self, passages: list[Passage], top: int) -> list[Passage]:
         """`passages`, plus the chunk that follows each of the first `top` in its document."""

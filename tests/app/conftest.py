@@ -32,7 +32,7 @@ def page(browser, app_url):
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(app_url)
     page.wait_for_selector("#question textarea")
-    page.wait_for_selector("#chat")
+    page.wait_for_selector("body.chat-restored", state="attached")  # the kept chat is back
     yield page
     context.close()
 

@@ -37,9 +37,37 @@ def test_endpoint_errors_are_clear(client):
         client.predict("", 8, [], "", "", api_name="/ask")
 
 
-def test_only_ask_and_retrieve_are_public(client):
+def test_only_the_api_endpoints_are_public(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(endpoints) == {"/ask", "/retrieve"}
+    assert set(endpoints) == {"/ask", "/retrieve", "/articles", "/article"}
+
+
+def test_articles_endpoint_lists_them_named_newest_first(client):
+    listed = client.predict("", api_name="/articles")["articles"]
+    seeds = [a for a in listed if not a["doc_id"].startswith("upload:")]  # other tests upload
+    assert [a["doc_id"] for a in seeds] == ["001_ca5ecb444059c4d2", "000_99e8b240e118b51d"]
+    assert [a["date"] for a in seeds] == ["2025-03-14", ""]
+    assert all(a["name"] and a["doc_id"] not in a["name"] for a in listed)
+    found = client.predict("Lukashenka", api_name="/articles")["articles"]
+    assert [a["doc_id"] for a in found] == ["001_ca5ecb444059c4d2"]
+
+
+def test_article_endpoint_gives_the_full_text(client):
+    from gradio_client.exceptions import AppError
+
+    article = client.predict("000_99e8b240e118b51d", api_name="/article")
+    assert article["text"].startswith("Eeeeenteresting.") and article["words"] > 700
+    with pytest.raises(AppError, match="No article 'nope'"):
+        client.predict("nope", api_name="/article")
+
+
+def test_remove_endpoint_refuses_unknown_articles_and_removes_nothing(app_url, client):
+    import httpx
+
+    reply = httpx.post(f"{app_url}/gradio_api/run/remove", json={"data": [["nope"]]}, timeout=60)
+    assert "No article 'nope'" in reply.json()["error"]
+    listed = {a["doc_id"] for a in client.predict("", api_name="/articles")["articles"]}
+    assert {"001_ca5ecb444059c4d2", "000_99e8b240e118b51d"} <= listed
 
 
 def test_mcp_server_lists_and_calls_the_tools(app_url):
@@ -58,7 +86,8 @@ def test_mcp_server_lists_and_calls_the_tools(app_url):
 
     names, result = run_async(session_calls())
     assert any(n.endswith("ask") for n in names) and any(n.endswith("retrieve") for n in names)
-    assert len(names) == 2
+    assert any(n.endswith("articles") for n in names) and not any("remove" in n for n in names)
+    assert len(names) == 4
     text = result.content[0].text
     assert not result.isError and "Gerasimov" in text and text.count("'doc_id'") + text.count('"doc_id"') == 2
 

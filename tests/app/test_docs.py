@@ -25,7 +25,7 @@ EXPECTED = {
     "llama-index": ["001_ca5ecb444059c4d2", "::"],
     "LangChain": ["Lukash"],
     "HTTP": ["86%", "000_99e8b240e118b51d"],
-    "MCP": ["['ask', 'retrieve']", "Gerasimov"],
+    "MCP": ["['ask', 'retrieve', 'articles', 'article']", "Gerasimov"],
 }
 
 

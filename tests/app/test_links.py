@@ -11,7 +11,7 @@ from newsdesk.app import _source_block
 from newsdesk.evals.newsroom import Newsroom
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import Settings
-from newsdesk.types import Citation, Copy
+from newsdesk.library import Source
 from tests.app.test_browser import ask
 from tests.conftest import SEEDS, start_server, stop
 from tests.index.conftest import build_site
@@ -35,6 +35,7 @@ def test_links_are_added_and_counted_as_new_for_the_reader_who_comes_back(browse
         page.wait_for_selector("#new-since .arrivals.state-done", state="attached")
         assert page.locator("#new-since").inner_text().strip() == ""  # a first visit
 
+        page.get_by_role("tab", name="Articles").click()
         page.get_by_text("Add articles").click()
         page.fill("#links textarea", f"{site.url}/rss.xml\nnot-a-link {site.url}/missing.html")
         page.click("#add-links")
@@ -60,12 +61,11 @@ def test_links_are_added_and_counted_as_new_for_the_reader_who_comes_back(browse
 
 
 def test_a_source_links_to_its_article_and_lists_its_other_copies():
-    citation = Citation(n=1, doc_id="a", source="https://a.example/x", title="Ferry <aground>",
-                        date="2025-03-11", quote="All 214 were rescued.", start=0, end=21,
-                        score=1.0, url="https://a.example/x",
-                        also_in=(Copy("b", publisher="Coast Times", url="https://b.example/y"),
-                                 Copy("c", title="javascript:alert(1)", url="javascript:alert(1)")))
-    shown = _source_block("src-1", "[1]", citation, "All 214 were rescued.", 0, 21)
+    source = Source(n=1, doc_id="a", name="Ferry <aground>", date="2025-03-11", publisher="",
+                    url="https://a.example/x", before="", quote="All 214 were rescued.", after="",
+                    also=(("Coast Times", "https://b.example/y"),
+                          ("javascript:alert(1)", "javascript:alert(1)")))
+    shown = _source_block(1, source)
     assert '<a href="https://a.example/x" target="_blank" rel="noopener noreferrer">' \
            "Ferry &lt;aground&gt;</a>" in shown
     assert 'Also in: <a href="https://b.example/y"' in shown and ">Coast Times</a>" in shown

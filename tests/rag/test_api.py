@@ -4,11 +4,13 @@ from newsdesk import reciprocal_rank_fusion
 
 def test_public_api_is_pinned():
     assert newsdesk.__all__ == [
-        "Answer", "AnswerConfig", "AnswerEvent", "AnswerSentence", "Answerer", "Assistant",
+        "Answer", "AnswerConfig", "AnswerEvent", "AnswerSentence", "Answerer", "Article", "Assistant",
         "BackendUnreachableError", "BadInputError", "Checking", "Citation", "Conflict", "Copy",
         "Evidence", "ExtractiveAnswerer", "Filters", "IndexMissingError", "IngestReport", "LLMAnswerer",
+        "Library",
         "ModelMismatchError", "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
-        "ShortAnswer", "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
+        "ShortAnswer", "Source", "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
+        "remove",
     ]
     assert all(hasattr(newsdesk, name) for name in newsdesk.__all__)
 

@@ -70,3 +70,48 @@ def test_ask_as_of_a_day_reads_no_later_article_and_says_so(dated_settings):
     assert "asked as of 4 March 2024" in printed.stdout
     wrong = _newsdesk("ask", "How big is the fire?", "--as-of", "soon", home=dated_settings.home)
     assert wrong.returncode == 2 and "--as-of" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_list_shows_each_article_named_newest_first(seed_settings):
+    result = _newsdesk("list", home=seed_settings.home)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2 articles, newest first")
+    assert lines[1].startswith("2025-03-14") and lines[1].endswith("001_ca5ecb444059c4d2")
+    assert lines[2].startswith("undated") and "words" in lines[2]
+    assert "seeds/" not in result.stdout  # never a file path
+
+    found = json.loads(_newsdesk("list", "--json", "--search", "Lukashenka", home=seed_settings.home).stdout)
+    assert [a["doc_id"] for a in found["articles"]] == ["001_ca5ecb444059c4d2"]
+    assert {"doc_id", "name", "title", "date", "publisher", "words"} <= set(found["articles"][0])
+
+
+def test_remove_takes_doc_ids_and_refuses_unknown_ones(tmp_path, seed_settings):
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(seed_settings.home, home)
+    unknown = _newsdesk("remove", "001_ca5ecb444059c4d2", "no-such-article", home=home)
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "No article 'no-such-article'" in unknown.stderr and "newsdesk list" in unknown.stderr
+    removed = _newsdesk("remove", "001_ca5ecb444059c4d2", home=home)
+    assert removed.returncode == 0, removed.stderr
+    assert removed.stdout.startswith("removed ") and "2025-03-14" in removed.stdout
+    listed = json.loads(_newsdesk("list", "--json", home=home).stdout)["articles"]
+    assert [a["doc_id"] for a in listed] == ["000_99e8b240e118b51d"]
+    assert _newsdesk("status", home=home).stdout.startswith("1 article")  # status: a count
+
+
+def test_sources_are_named_never_an_id_or_a_path(seed_settings):
+    result = _newsdesk("ask", "How much of the Kursk territory had Russia regained?",
+                       home=seed_settings.home)
+    sources = result.stdout.split("Sources:")[1]
+    assert sources.strip().startswith("[1] ")
+    assert "_99e8b240e118b51d" not in sources and "_ca5ecb444059c4d2" not in sources
+    assert "seeds/" not in sources and "undated" in sources
+
+
+def test_an_unknown_source_points_to_the_list(seed_settings):
+    result = _newsdesk("ask", "What conditions did Putin set?", "--source", "nope",
+                       home=seed_settings.home)
+    assert result.returncode == 2 and "`newsdesk list`" in result.stderr

@@ -116,7 +116,7 @@ def test_clients_and_mcp_work_with_the_login(login_url):
             return names, await session.call_tool("retrieve", {"query": "Gerasimov Kursk", "k": 1})
 
     names, result = run_async(mcp_calls())
-    assert names == ["ask", "retrieve"] and not result.isError
+    assert names == ["ask", "retrieve", "articles", "article"] and not result.isError
     assert "Gerasimov" in result.content[0].text
 
 
