@@ -13,7 +13,7 @@ from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_sever
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
-from newsdesk.inputs import Filters, check_k, check_question
+from newsdesk.inputs import Filters, check_k, check_question, check_text
 from newsdesk.llm import LLMAnswerer
 from newsdesk.retrieve import RetrievalConfig, Retriever
 from newsdesk.types import Answer, AnswerEvent, Evidence, Turn
@@ -29,7 +29,7 @@ def check_history(history: list[dict] | None) -> tuple[Turn, ...]:
                 not isinstance(turn.get("content"), str):
             raise BadInputError(
                 'History must be a list of {"role": "user" | "assistant", "content": str}.')
-        turns.append(Turn(turn["role"], turn["content"]))
+        turns.append(Turn(turn["role"], check_text(turn["content"], "conversation")))
     return tuple(turns)
 
 
