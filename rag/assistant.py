@@ -75,7 +75,8 @@ class Assistant:
         settings = settings or Settings.load(home=home, chroma_url=chroma_url)
         retriever = Retriever.open(settings=settings, config=retrieval, embedder=embedder)
         extractive = ExtractiveAnswerer(retriever.embedder, answering or AnswerConfig(),
-                                        retriever.lexical.unknown_words)
+                                        retriever.lexical.unknown_words,
+                                        retriever.lexical.unlike_words)
         answerers: dict[str, Answerer] = {"extractive": extractive}
         if settings.llm_enabled:
             answerers["llm"] = LLMAnswerer.from_settings(settings, retriever.embedder, extractive)
