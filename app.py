@@ -441,44 +441,50 @@ def add_articles(desk: Desk, files: list) -> str:
     """
     if desk.settings.read_only:
         return "⚠️ This newsdesk is read-only: articles cannot be added here."
-    picked = [_picked(file) for file in files]
-    outcome: dict[str, str] = {}
+    outcome: list[tuple[str, str]] = []  # (the name the user gave, what became of the file)
     report = None
     try:
         with one_writer(desk.settings):
-            folder = desk.settings.home / "uploads"
-            folder.mkdir(mode=0o700, exist_ok=True)
-            copies: dict[str, str] = {}  # stored path -> the name the user gave
-            for source, name in picked:
-                problem = "another file of this upload has the same name" if \
-                    str(folder / name) in copies else _upload_problem(desk, source, name, folder)
-                if problem:
-                    outcome[name] = f"refused: {problem}"
-                    continue
-                try:
-                    shutil.copyfile(source, folder / name)
-                except OSError as error:
-                    outcome[name] = f"refused: it could not be stored ({error.strerror or error})"
-                    continue
-                copies[str(folder / name)] = name
+            copies = _copy_uploads(desk, [_picked(file) for file in files], outcome)
             if copies:
-                report = ingest([Path(p) for p in copies], desk.settings, embedder=desk.embedder,
-                                namespace=UPLOADS, progress=False, locked=True)
+                report = ingest([Path(copy) for copy in copies], desk.settings, locked=True,
+                                embedder=desk.embedder, namespace=UPLOADS, progress=False)
                 for problem in report.problems:  # not an article after all: not kept either
                     Path(problem.where).unlink(missing_ok=True)
-                    outcome[copies.get(problem.where, problem.where)] = f"skipped: {problem.reason}"
-                for stored, became in report.outcomes.items():
-                    outcome[copies.get(stored, stored)] = _BECAME[became]
+                    outcome.append((copies.get(problem.where, problem.where), f"skipped: {problem.reason}"))
+                outcome += [(copies[copy], _BECAME[became]) for copy, became in report.outcomes.items()]
     except NewsdeskError as error:
         log.warning("upload: %s", error)
         return f"⚠️ {escape_markdown(str(error))}"
-    for name, became in outcome.items():
-        if not became.startswith(("added", "replaced", "unchanged")):
-            log.warning("upload: %s: %s", name, became)
     lines = [f"**{report.summary()}**"] if report else []
-    lines += [f"- {'' if became.startswith(('added', 'replaced', 'unchanged')) else '⚠️ '}"
-              f"{escape_markdown(name)}: {escape_markdown(became)}" for name, became in outcome.items()]
+    for name, became in outcome:
+        fine = became.startswith(_FINE)
+        if not fine:
+            log.warning("upload: %s: %s", name, became)
+        lines.append(f"- {'' if fine else '⚠️ '}{escape_markdown(name)}: {escape_markdown(became)}")
     return "\n".join(lines) or "No files."
+
+
+def _copy_uploads(desk: Desk, picked: list[tuple[Path, str]], outcome: list[tuple[str, str]]
+                  ) -> dict[str, str]:
+    """Copy the files that may be added to the index's uploads/; returns copy -> the name the
+    user gave, and says in `outcome` why each other file was refused."""
+    folder = desk.settings.home / "uploads"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    copies: dict[str, str] = {}
+    for source, name in picked:
+        copy = folder / name
+        problem = ("another file of this upload has the same name" if str(copy) in copies
+                   else _upload_problem(desk, source, name, folder))
+        if not problem:
+            try:
+                shutil.copyfile(source, copy)
+                copies[str(copy)] = name
+                continue
+            except OSError as error:
+                problem = f"it could not be stored ({error.strerror or error})"
+        outcome.append((name, f"refused: {problem}"))
+    return copies
 
 
 def _picked(file) -> tuple[Path, str]:
@@ -490,6 +496,7 @@ def _picked(file) -> tuple[Path, str]:
 
 _BECAME = {"new": "added", "changed": "replaced by the new version", "unchanged":
            "unchanged (already indexed)"}
+_FINE = ("added", "replaced", "unchanged")
 
 
 def _upload_problem(desk: Desk, source: Path, name: str, folder: Path) -> str:
