@@ -130,7 +130,9 @@ def _walk(root: Path, follow_links: bool, found: set[Path], problems: list[Probl
     reached through links are read last, and only if not read already: each file is found once,
     under its own path."""
     top = root.resolve()
-    folders, linked, walked = [root], [], set()
+    folders: list[Path] = [root]
+    linked: list[Path] = []
+    walked: set[Path] = set()
     while folders or linked:
         folder = folders.pop() if folders else linked.pop(0)
         real = folder.resolve()

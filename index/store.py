@@ -214,7 +214,7 @@ class Breaker:
         try:
             import httpx
 
-            url = f"{self.settings.chroma_url.rstrip('/')}/api/v2/heartbeat"
+            url = f"{(self.settings.chroma_url or '').rstrip('/')}/api/v2/heartbeat"
             try:
                 httpx.get(url, timeout=min(self.HEARTBEAT_S, self.settings.chroma_timeout)
                           ).raise_for_status()
