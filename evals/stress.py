@@ -508,11 +508,15 @@ def measure_read_only_home(seeds_home: Path, work: Path) -> dict:
             rows[name] = {"exit": done.returncode, "traceback": "Traceback" in done.stderr,
                           "message": done.stderr.strip().splitlines()[-1][:120]}
         log = work / "read-only-home-server.log"
-        process, url = start_app(home, "--no-mcp", log=log, wrapper=tuple(without_root([])))
         try:
-            status, report = upload(url, [("ferry.txt", article.read_bytes())])
-        finally:
-            stop(process)
+            process, url = start_app(home, "--no-mcp", log=log, wrapper=tuple(without_root([])))
+        except RuntimeError:  # it could not start: its log says why
+            status, report = None, "the app did not start: " + log.read_text().strip()[-120:]
+        else:
+            try:
+                status, report = upload(url, [("ferry.txt", article.read_bytes())])
+            finally:
+                stop(process)
         rows["upload"] = {"status": status, "traceback": "Traceback" in log.read_text(),
                           "message": report.replace("\\", "")[:160]}
     finally:
@@ -591,7 +595,10 @@ def run(clients: int = 20, asks: int = 10, kills: int = 5, work: Path | None = N
                           ("privacy", lambda: measure_privacy(seeds_home)),
                           ("login", lambda: measure_login(seeds_home, work))):
         print(f"stress: {name} …", file=sys.stderr, flush=True)
-        result[name] = measure()
+        try:
+            result[name] = measure()
+        except Exception as error:  # one part that breaks is a finding, not the end of the run
+            result[name] = {"failed": f"{type(error).__name__}: {str(error)[-300:]}"}
     return result
 
 
