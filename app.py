@@ -334,7 +334,8 @@ def build(settings: Settings) -> gr.Blocks:
         return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
                 gr.update(choices=desk.articles()), None)
 
-    with gr.Blocks(title="newsdesk", analytics_enabled=False) as page:
+    # Uploads no event read (posted to the upload route, then left) are deleted after an hour.
+    with gr.Blocks(title="newsdesk", analytics_enabled=False, delete_cache=(3600, 3600)) as page:
         gr.Markdown("## newsdesk · ask the articles, check every answer")
         status = gr.Markdown(elem_id="index-status")
         with gr.Row():

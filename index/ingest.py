@@ -190,7 +190,7 @@ def refresh_lexical(store: Store, settings: Settings,
         lexical.save(folder)
     except OSError:  # a read-only home: this reader builds it again next time
         return lexical
-    make_private(folder)
+    make_private(settings.home)
     return LexicalIndex.load(folder) or lexical
 
 
