@@ -461,7 +461,8 @@ def _odd_files(work: Path) -> dict:
     store.close()
     return {"odd_files_exit": done.returncode, "odd_files_summary": done.stdout.strip(),
             "odd_files_skipped": [line.split("skipped ")[-1] for line in done.stderr.splitlines()],
-            "link_out_retrieved": "root:x:0" in found.stdout,
+            "link_out_retrieved": found.returncode == 0 and any(
+                "root:x:0" in p["text"] for p in json.loads(found.stdout)["passages"]),
             "latin1_read_as": latin1.text.strip() if latin1 else None,
             "html_5000_deep_text_kept": bool(nested and "Zindelport" in nested.text)}
 
