@@ -481,15 +481,16 @@ def measure_uploads(seeds_home: Path, work: Path) -> dict:
         kept = (home / "uploads" / "report.txt").read_bytes()
     finally:
         stop(process)
-    added = [text for text, report in zip(texts, reports, strict=True) if "added" in report]
+    taken = [text for text, report in zip(texts, reports, strict=True)
+             if "already indexed" not in report]  # not refused
     process, url = start_app(home, "--no-mcp", "--read-only", log=work / "read-only-server.log")
     try:
         statuses = [upload(url, [(name, content)])[0] for name, content in
                     (("tool.exe", b"MZ" + bytes(1_000_000)), ("a.txt", b"An article."))]
     finally:
         stop(process)
-    return {"same_name_at_once_added": len(added),
-            "same_name_kept_the_added_content": added == [kept],
+    return {"same_name_at_once_taken": len(taken),
+            "same_name_content_lost": len(taken) > 1 or kept not in taken,
             "read_only_upload_statuses": statuses}
 
 
