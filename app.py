@@ -27,12 +27,16 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import faulthandler
 import hmac
 import html
 import logging
+import os
 import re
 import shutil
+import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,7 +49,7 @@ from starlette.middleware import Middleware
 from newsdesk import Answer, Assistant, Checking, TextPiece, language, when
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
-from newsdesk.index.ingest import ingest
+from newsdesk.index.ingest import ingest, one_writer
 from newsdesk.index.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
 from newsdesk.index.web import fetcher_for, is_link, read_links
 from newsdesk.library import Article, Library, Source, shown_date
@@ -58,6 +62,7 @@ EXAMPLES = [
 ]
 UPLOAD_TYPES = (".txt", ".md", ".html", ".htm")
 MAX_UPLOAD_MB = 5
+MAX_UPLOADS_MB = 200  # all uploads together: waiting to be read, and kept in the index
 UPLOADS = "upload:"  # the doc_id namespace of uploaded articles: they never replace another
 MAX_LINKS = 20  # links taken from the box at once
 API_WORKERS = 2  # API calls answered at once; more wait their turn (2 cores do the work)
@@ -408,7 +413,8 @@ def _plain(shown: str) -> str:
 def build(settings: Settings) -> gr.Blocks:
     """The page: the Chat tab, the Articles tab, and the API endpoints (HTTP and MCP)."""
     desk = Desk(settings)
-    with gr.Blocks(title="newsdesk", analytics_enabled=False) as page:
+    # Uploads no event read (posted to the upload route, then left) are deleted after an hour.
+    with gr.Blocks(title="newsdesk", analytics_enabled=False, delete_cache=(3600, 3600)) as page:
         gr.Markdown("## newsdesk · ask the articles, check every answer")
         status = gr.Markdown(elem_id="index-status")
         fresh = gr.Markdown(elem_id="new-since")
@@ -473,7 +479,8 @@ def _chat_tab(desk: Desk):
         number = 1 + sum(m.get("role") == "assistant" for m in history)  # this answer's number
         question = message if isinstance(message, str) else ""
         turns = _prior_turns(history)
-        history.append({"role": "user", "content": escape_markdown(question.strip()) or "(empty)"})
+        shown = question.strip().encode("utf-8", "replace").decode()  # lone surrogates: "?"
+        history.append({"role": "user", "content": escape_markdown(shown) or "(empty)"})
         history.append({"role": "assistant", "content": bubble("", "answering")})
         yield history, "", gr.skip(), gr.skip()
         written = ""
@@ -588,9 +595,15 @@ def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdow
 
     def upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 - Gradio's idiom
         message = add_articles(desk, files or [])
+        cache = Path(gr.utils.get_upload_folder()).resolve()
+        for file in files or []:  # read and copied: Gradio's upload folder keeps no second copy
+            if cache in _picked(file)[0].resolve().parents:
+                _picked(file)[0].unlink(missing_ok=True)
         return (f'<div class="upload-state state-done">\n\n{message}\n\n</div>', desk.status(),
                 gr.update(choices=_choices(desk)), None)
 
+    if read_only:  # no event that could take a file or a link
+        return
     files.upload(lambda: '<div class="upload-state state-ingesting">Adding the articles…</div>',
                  None, added, api_visibility="private", queue=False).then(
         upload, files, [added, status, only, files], api_visibility="private").then(
@@ -727,33 +740,37 @@ def _call(desk: Desk, name: str, work, index=Desk.assistant) -> dict:
 
 
 def add_articles(desk: Desk, files: list) -> str:
-    """Copy uploaded files under the index home and ingest them; a Markdown report.
+    """Copy uploaded files under the index home and ingest them; a Markdown report that names
+    each file and what became of it: added, changed, unchanged, or refused and why.
 
     Uploads go in a namespace of their own (doc_id "upload:NAME"), and one that would replace an
-    article already there, under the same name with other content, is refused.
+    article already there, under the same name with other content, is refused. One writer at a
+    time (the index's writer lock) checks, copies and ingests: two uploads of one name at once
+    cannot both pass the check, and neither is lost.
     """
     if desk.settings.read_only:
         return "⚠️ This newsdesk is read-only: articles cannot be added here."
-    folder = desk.settings.home / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    problems, paths = [], []
-    for file in files:  # paths, or Gradio's file objects (their `name` is the path)
-        source = Path(file) if isinstance(file, str | Path) else Path(file.name)
-        name = Path(getattr(file, "orig_name", "") or source.name).name
-        problem = _upload_problem(desk, source, name, folder)
-        if problem:
-            problems.append(f"{name}: {problem}")
-        else:
-            paths.append(Path(shutil.copyfile(source, folder / name)))
+    outcome: list[tuple[str, str]] = []  # (the name the user gave, what became of the file)
     report = None
-    if paths:
-        report = ingest(paths, desk.settings, embedder=desk.embedder, namespace=UPLOADS,
-                        progress=False)
-        problems += [str(p) for p in report.problems]
-    for problem in problems:
-        log.warning("upload: %s", problem)
+    try:
+        with one_writer(desk.settings):
+            copies = _copy_uploads(desk, [_picked(file) for file in files], outcome)
+            if copies:
+                report = ingest([Path(copy) for copy in copies], desk.settings, locked=True,
+                                embedder=desk.embedder, namespace=UPLOADS, progress=False)
+                for problem in report.problems:  # not an article after all: not kept either
+                    Path(problem.where).unlink(missing_ok=True)
+                    outcome.append((copies.get(problem.where, problem.where), f"skipped: {problem.reason}"))
+                outcome += [(copies[copy], _BECAME[became]) for copy, became in report.outcomes.items()]
+    except NewsdeskError as error:
+        log.warning("upload: %s", error)
+        return f"⚠️ {escape_markdown(str(error))}"
     lines = [f"**{report.summary()}**"] if report else []
-    lines += [f"- ⚠️ {escape_markdown(p)}" for p in problems]
+    for name, became in outcome:
+        fine = became.startswith(_FINE)
+        if not fine:
+            log.warning("upload: %s: %s", name, became)
+        lines.append(f"- {'' if fine else '⚠️ '}{escape_markdown(name)}: {escape_markdown(became)}")
     return "\n".join(lines) or "No files."
 
 
@@ -781,6 +798,40 @@ def add_links(desk: Desk, text: str) -> str:
     lines = [f"**{report.summary()}**"] if report else []
     lines += [f"- ⚠️ {escape_markdown(p)}" for p in problems]
     return "\n".join(lines) or "No links."
+
+
+def _copy_uploads(desk: Desk, picked: list[tuple[Path, str]], outcome: list[tuple[str, str]]
+                  ) -> dict[str, str]:
+    """Copy the files that may be added to the index's uploads/; returns copy -> the name the
+    user gave, and says in `outcome` why each other file was refused."""
+    folder = desk.settings.home / "uploads"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    copies: dict[str, str] = {}
+    for source, name in picked:
+        copy = folder / name
+        problem = ("another file of this upload has the same name" if str(copy) in copies
+                   else _upload_problem(desk, source, name, folder))
+        if not problem:
+            try:
+                shutil.copyfile(source, copy)
+                copies[str(copy)] = name
+                continue
+            except OSError as error:
+                problem = f"it could not be stored ({error.strerror or error})"
+        outcome.append((name, f"refused: {problem}"))
+    return copies
+
+
+def _picked(file) -> tuple[Path, str]:
+    """Where an uploaded file lies, and the name it was given: from a path, or from one of
+    Gradio's file objects (`name` is its path, `orig_name` the user's name for it)."""
+    path = Path(file) if isinstance(file, str | Path) else Path(file.name)
+    return path, Path(getattr(file, "orig_name", "") or path.name).name
+
+
+_BECAME = {"new": "added", "changed": "replaced by the new version", "unchanged":
+           "unchanged (already indexed)"}
+_FINE = ("added", "replaced", "unchanged")
 
 
 def _upload_problem(desk: Desk, source: Path, name: str, folder: Path) -> str:
@@ -837,38 +888,108 @@ class RequireLogin:
         return hmac.compare_digest(given.encode(), self.expected.encode())
 
 
-def _login(settings: Settings) -> tuple[str, str] | None:
-    if settings.auth is None:
+class UploadGate:
+    """What Gradio's file routes may store: nothing in read-only mode (403), and, all uploads
+    together, at most MAX_UPLOADS_MB (413): the files waiting in the server's upload folder
+    and those kept in the index's uploads/. A request must say its length (411).
+
+    The page hides the upload box in read-only mode, but Gradio's upload route stores any file
+    posted to it; this gate is what keeps the disk out of reach.
+    """
+
+    ROUTES = ("/upload", "/process_recording")
+
+    def __init__(self, app, read_only: bool, folders: tuple[Path, ...]):
+        self.app = app
+        self.read_only = read_only
+        self.folders = folders
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and \
+                scope["path"].rstrip("/").endswith(self.ROUTES):
+            refusal = self.refusal(dict(scope.get("headers", [])))
+            if refusal:
+                log.warning("upload refused: %s", refusal[1])
+                await _plain_response(send, *refusal)
+                return
+        await self.app(scope, receive, send)
+
+    def refusal(self, headers: dict) -> tuple[int, str] | None:
+        """(HTTP status, reason) when the upload may not be stored; None when it may."""
+        if self.read_only:
+            return 403, "This newsdesk is read-only: nothing can be uploaded to it."
+        length = headers.get(b"content-length", b"")
+        if not length.isdigit():
+            return 411, "Say the upload's length (Content-Length)."
+        held = sum(_bytes_under(folder) for folder in self.folders)
+        if held + int(length) > MAX_UPLOADS_MB * 1024 * 1024:
+            return 413, (f"Uploads are limited to {MAX_UPLOADS_MB} MB in all, and "
+                         f"{held / 2**20:.0f} MB are held; this one does not fit.")
         return None
-    user, _, password = settings.auth.get_secret_value().partition(":")
-    if not user or not password:
-        raise BadInputError("--auth takes USER:PASSWORD (or set NEWSDESK_AUTH).")
-    return user, password
+
+
+def _bytes_under(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+
+
+async def _plain_response(send, status: int, text: str) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": text.encode() + b"\n"})
 
 
 def serve(settings: Settings) -> None:
-    """Start the app on `settings.host`:`settings.port` and block until it is stopped."""
-    login = _login(settings)
+    """Start the app on `settings.host`:`settings.port` and block until it is stopped.
+
+    Uploads wait in a private folder of this server's own (Gradio's temp folder, removed when
+    it stops), behind `UploadGate`; with a login, `RequireLogin` guards every route.
+    """
+    login = settings.login()
     _log_to_stderr()
-    page = build(settings)
-    desk: Desk = page.desk  # type: ignore[attr-defined]  # build() hangs the Desk on its page
-    desk.embedder.embed(["warm up"])  # load the models now, not on the first question
-    language.warm_up()
-    print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({desk.status()})",
-          flush=True)
-    guard = {}
-    if login:
-        guard = {"app_kwargs": {"middleware": [Middleware(RequireLogin, user=login[0],
-                                                          password=login[1])]},
-                 "auth_dependency": lambda request: login[0]}  # RequireLogin let it through
+    _keep_serving()
+    waiting = Path(tempfile.mkdtemp(prefix="newsdesk-uploads-"))  # 0700, this server's own
+    os.environ["GRADIO_TEMP_DIR"] = str(waiting)  # before any component is made
     try:
+        page = build(settings)
+        desk: Desk = page.desk  # type: ignore[attr-defined]  # build() hangs the Desk on its page
+        desk.embedder.embed(["warm up"])  # load the models now, not on the first question
+        language.warm_up()
+        print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({desk.status()})",
+              flush=True)
+        middleware = [Middleware(UploadGate, read_only=settings.read_only,
+                                 folders=(waiting, settings.home / "uploads"))]
+        guard = {}
+        if login:
+            middleware.insert(0, Middleware(RequireLogin, user=login[0], password=login[1]))
+            guard = {"auth_dependency": lambda request: login[0]}  # RequireLogin let it through
         page.queue(default_concurrency_limit=API_WORKERS).launch(
             server_name=settings.host, server_port=settings.port, mcp_server=settings.mcp,
             max_file_size=f"{MAX_UPLOAD_MB}mb", css=CSS, js=JS, quiet=True, show_error=True,
-            footer_links=["api"], **guard)
+            footer_links=["api"], app_kwargs={"middleware": middleware}, **guard)
     except OSError as error:
         raise BadInputError(f"Cannot serve on {settings.host}:{settings.port} ({error}); pick "
                             "another --port.") from None
+    finally:
+        shutil.rmtree(waiting, ignore_errors=True)
+        log.info("server stopped")
+
+
+def _keep_serving() -> None:
+    """The signals of a server process, set here only (`newsdesk serve` and `python app.py`
+    both come here): a client that goes away is an error on its own connection (SIGPIPE
+    ignored: its write fails with EPIPE), never the end of the server; SIGTERM and SIGHUP stop
+    it with a log line that says so; a crash prints where it happened (faulthandler)."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals belong to the main thread (a test may serve from another)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    faulthandler.enable()
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stopped)
+
+
+def _stopped(number: int, frame) -> None:
+    log.warning("stopping: %s received", signal.Signals(number).name)
+    raise SystemExit(128 + number)
 
 
 def _log_to_stderr() -> None:

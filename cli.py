@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import shlex
 import signal
 import sys
@@ -31,18 +32,28 @@ from newsdesk.types import Answer, Checking, TextPiece
 
 EXIT_PROBLEMS = 1  # the command ran, but some input was skipped
 EXIT_ERROR = 2  # the command could not run
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE  # the reader of the output stopped early
 SUITES = ("seeds", "temporal", "realtimeqa", "rgb")
 BENCH = Path("../shared/bench")
 PUBLISHED = Path("docs/results")  # = newsdesk.evals.report.PUBLISHED (cli imports no evals)
 
 
 def run() -> None:
-    """The `newsdesk` process: its defaults, then the command."""
+    """The `newsdesk` process: its defaults, then the command.
+
+    SIGPIPE keeps Python's default (ignored), for every command: a server must never die
+    because a client went away (`newsdesk.app.serve` sets the signals of a server). A reader
+    that stops early (`newsdesk retrieve ... | head -1`) ends a command quietly all the same,
+    with the status a Unix tool has then.
+    """
     set_process_defaults()
-    # A reader that stops early (`newsdesk retrieve ... | head -1`) ends newsdesk quietly, as
-    # it ends any Unix tool, instead of with a BrokenPipeError.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        code = EXIT_BROKEN_PIPE
+    sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--rebuild", action="store_true",
                         help="drop the index first (after changing model or chunk settings)")
     add_flags(ingest, ("embed_model", "chunk_tokens", *FETCH_FLAGS))
+    ingest.add_argument("--follow-links", action="store_true",
+                        help="also read symbolic links that lead out of the folders given")
     ingest.add_argument("--quiet", action="store_true", help="no progress bars")
     ingest.set_defaults(run=_ingest)
 
@@ -214,7 +227,7 @@ def _ingest(args) -> int:
             found = read_links(links, fetcher, progress=not args.quiet)
     report = ingest([Path(arg) for arg in args.paths if not is_link(arg)], settings,
                     prune=args.prune, rebuild=args.rebuild, progress=not args.quiet,
-                    documents=found.documents)
+                    documents=found.documents, follow_links=args.follow_links)
     problems = found.problems + report.problems
     for problem in problems:
         print(f"newsdesk: {problem}", file=sys.stderr)

@@ -21,9 +21,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(home: Path, *flags: str, env: dict | None = None,
-              log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """`python -m newsdesk.app` over the index at `home`; returns the process and its URL.
+def start_app(home: Path, *flags: str, env: dict | None = None, log: Path | None = None,
+              cli: bool = False, wrapper: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """`python -m newsdesk.app` (with `cli`: `newsdesk serve`, as `make run` starts it) over the
+    index at `home`; returns the process and its URL. `wrapper` goes before the command.
 
     Its output goes to `log` (default: `home/server-PORT.log`).
     """
@@ -31,9 +32,10 @@ def start_app(home: Path, *flags: str, env: dict | None = None,
     log = log or home / f"server-{port}.log"
     environment = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1",
                    "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})}
+    command = ["newsdesk.cli", "serve"] if cli else ["newsdesk.app"]
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "newsdesk.app", "--port", str(port), *flags],
-                                   env=environment, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*wrapper, sys.executable, "-m", *command, "--port", str(port),
+                                    *flags], env=environment, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_for(process, f"{url}/gradio_api/info", 180, log)
     return process, url
@@ -51,6 +53,15 @@ def start_chroma(folder: Path, port: int | None = None) -> tuple[subprocess.Pope
     url = f"http://127.0.0.1:{port}"
     wait_for(process, f"{url}/api/v2/heartbeat", 60, log)
     return process, url
+
+
+def without_root(command: list[str]) -> list[str]:
+    """`command`, run so that file permissions bind it as they bind any user: as root, without
+    the capabilities that let root pass them (util-linux's `setpriv`)."""
+    if os.geteuid() != 0:
+        return command
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
 
 
 def stop(process: subprocess.Popen) -> None:

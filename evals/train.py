@@ -43,7 +43,7 @@ from newsdesk.evals import metrics
 from newsdesk.evals.realtimeqa import asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
 from newsdesk.evals.tune import train_sample
-from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, question_features
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, RefusalGrounds, question_features
 from newsdesk.index.embed import Embedder
 from newsdesk.index.lexical import tokenize
 from newsdesk.index.settings import Settings
@@ -402,12 +402,12 @@ def choose_refusals(cases: list[dict]) -> tuple[list[dict], dict]:
     return rows, chosen
 
 
-def _refuses(setting: AnswerConfig, grounds: tuple[float, float, float, bool] | None) -> bool:
+def _refuses(setting: AnswerConfig, grounds: RefusalGrounds | None) -> bool:
     """Whether `setting` refuses a case with these `refusal_grounds` (None: nothing to quote)."""
     if grounds is None:
         return True
-    best, exact, coverage, unknown = grounds
-    return setting.refuses(best, coverage, unknown, lambda: exact)
+    return setting.refuses(grounds.best, grounds.coverage, grounds.unknown,
+                           lambda: grounds.exact, grounds.unheard_of)
 
 
 def refusal_rates(cases: list[dict], setting: AnswerConfig) -> dict:

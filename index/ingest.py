@@ -20,10 +20,10 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from tqdm import tqdm
 from newsdesk.index.chunk import Chunk, Chunker
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError
+from newsdesk.index.home import FILE_MODE, make_private, writable
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.settings import Settings
@@ -67,6 +68,8 @@ class IngestReport:
     chunks: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    #: What became of each document read, by its source: "new", "changed" or "unchanged".
+    outcomes: dict[str, str] = field(default_factory=dict)
     #: (seconds since the start, chunks stored so far) each time a group of chunks is stored:
     #: the throughput along the way.
     timeline: list[tuple[float, int]] = field(default_factory=list)
@@ -106,6 +109,8 @@ def ingest(
     embedder: Embedder | None = None,
     namespace: str = "",
     documents: Sequence[Document] = (),
+    follow_links: bool = False,
+    locked: bool = False,
 ) -> IngestReport:
     """Bring the index up to date with the article files under `paths` (and `documents`).
 
@@ -121,15 +126,18 @@ def ingest(
         embedder: A loaded embedder to reuse; made from `settings` when None.
         namespace: Put before every doc_id (the app's uploads are "upload:...").
         documents: Articles already loaded (from the web: `newsdesk.index.web`).
+        follow_links: Also read symbolic links that lead out of the folders in `paths`.
+        locked: The caller holds `one_writer` already (the app's uploads hold it while they
+            check and copy the files).
 
     Returns:
         An `IngestReport`; its `problems` name each file or line that was skipped.
     """
     started = time.perf_counter()
     report = IngestReport()
-    files, report.problems = find_files(list(paths))
+    files, report.problems = find_files(list(paths), follow_links)
     documents = _load(files, report.problems, progress, namespace, documents)
-    with _one_writer(settings, progress):
+    with nullcontext() if locked else one_writer(settings):
         if rebuild:
             Store.drop(settings)
         records = _stored_records(settings, _manifest(settings, None))
@@ -145,6 +153,8 @@ def ingest(
         report.redescribed = len(retold)
         report.new = sum(1 for d in todo if d.doc_id not in stored)
         report.changed = len(todo) - report.new
+        report.outcomes = {d.source: "unchanged" if stored.get(d.doc_id) == hashes[d.doc_id]
+                           else "changed" if d.doc_id in stored else "new" for d in documents}
 
         embedder = embedder or Embedder.of(settings)
         store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
@@ -171,6 +181,7 @@ def ingest(
                 embedder.prepare_export()
         finally:
             store.close()
+            make_private(settings.home)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -195,7 +206,7 @@ def remove(doc_ids: Iterable[str], settings: Settings, *, progress: bool = False
     wanted = list(dict.fromkeys(doc_ids))
     if not wanted:
         raise BadInputError("Name the articles to remove by their doc_id; `newsdesk list` shows them.")
-    with _one_writer(settings, progress):
+    with one_writer(settings):
         store = Store.open(settings)
         try:
             held = store.present(wanted)
@@ -237,7 +248,11 @@ def refresh_lexical(store: Store, settings: Settings,
                                      known)
     except OSError:  # its saved words are gone (removed by another process): read everything
         lexical = LexicalIndex.build(list(store.all_chunks()), version)
-    lexical.save(folder)
+    try:
+        lexical.save(folder)
+    except OSError:  # a read-only home: this reader builds it again next time
+        return lexical
+    make_private(settings.home)
     return LexicalIndex.load(folder) or lexical
 
 
@@ -323,23 +338,26 @@ def _sign_older(store: Store, records: dict[str, dict], skip: set[str], progress
 
 
 @contextmanager
-def _one_writer(settings: Settings, progress: bool):
-    """Hold the index's ingest lock; a second ingest waits, and says who holds it.
+def one_writer(settings: Settings) -> Iterator[None]:
+    """Hold the index's writer lock: one ingest or upload at a time; the next one waits, and
+    says who holds it (always: waiting is not progress, --quiet does not hide it).
 
-    The lock file lies in `settings.home`: it keeps the ingests of one machine apart. (Ingests
+    The lock file lies in `settings.home`: it keeps the writers of one machine apart. (Ingests
     into a Chroma server from several machines must be run one after another.)
+
+    Raises:
+        BadInputError: the home folder is a file or read-only.
     """
-    settings.home.mkdir(parents=True, exist_ok=True)
+    writable(settings.home)
     path = settings.home / f"ingest-{settings.collection}.lock"
     holder = path.with_suffix(".holder")
-    lock = FileLock(path)
+    lock = FileLock(path, mode=FILE_MODE)
     try:
         lock.acquire(timeout=0)
     except Timeout:
         held_by = holder.read_text() if holder.exists() else "another process"
-        if progress:
-            print(f"newsdesk: waiting for the ingest that holds {path} ({held_by}) to finish",
-                  file=sys.stderr, flush=True)
+        print(f"newsdesk: waiting for the ingest that holds {path} ({held_by}) to finish",
+              file=sys.stderr, flush=True)
         lock.acquire()
     try:
         holder.write_text(f"pid {os.getpid()} on {socket.gethostname()}, since "

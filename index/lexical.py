@@ -8,6 +8,7 @@ other processes see the old index or the new one, never half of either.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from newsdesk.index.english import snowball, stopwords
 _STATE = "newsdesk.json"
 _CURRENT = "current"  # names the folder of the index in use
 _STALE_AFTER_S = 600  # older folders are removed by a later save (a reader may still be loading)
+LIKENESS = 0.8  # the difflib ratio at which two spellings name the same thing (`unlike_words`)
 
 
 @cache
@@ -168,6 +170,25 @@ class LexicalIndex:
             return set(words)
         stems = dict(zip(words, _stemmer().stemWords(list(words)), strict=True))
         return {word for word, stem in stems.items() if stem not in self.bm25.vocab_dict}
+
+    def unlike_words(self, words: set[str], likeness: float = LIKENESS) -> set[str]:
+        """Of `words` (lower case), those that no chunk contains and no word of the corpus
+        resembles in spelling: no stem of the corpus with the same first letter comes within a
+        difflib ratio of `likeness` of the word's ("harbor" is like "harbour", "Zelenskyy" like
+        "Zelensky"; "zzqwertyplan" is like nothing)."""
+        unknown = self.unknown_words(words)
+        if not unknown or not self.ids:
+            return unknown
+        stems = dict(zip(unknown, _stemmer().stemWords(list(unknown)), strict=True))
+        return {word for word, stem in stems.items() if not difflib.get_close_matches(
+            stem, self._stems_by_letter.get(stem[:1], ()), n=1, cutoff=likeness)}
+
+    @cached_property
+    def _stems_by_letter(self) -> dict[str, list[str]]:
+        by_letter: dict[str, list[str]] = {}
+        for stem in self.bm25.vocab_dict:
+            by_letter.setdefault(stem[:1], []).append(stem)
+        return by_letter
 
     def knows(self, name: str) -> bool:
         """Whether `name` is the doc_id or the source of an indexed article."""

@@ -1,16 +1,21 @@
 """Load article files into `Document`s: .txt, .md, .html and .jsonl corpora.
 
 A document's `text` is the text as loaded (the file decoded, in the encoding its byte-order mark
-names, UTF-8, or what charset-normalizer finds; the extracted article for HTML), and every offset
-newsdesk stores points into it. Metadata found at the top of a file (a `date 2025-03-14` line,
-front matter) is moved out of the body by `body_start`, never cut out of `text`, so offsets stay
-true to the file. Titles and dates are read by `newsdesk.index.metadata`, once, into one form.
+names, UTF-8, or what `decode` finds; the extracted article for HTML), and every offset newsdesk
+stores points into it. Metadata found at the top of a file (a `date 2025-03-14` line, front
+matter) is moved out of the body by `body_start`, never cut out of `text`, so offsets stay true
+to the file. Titles and dates are read by `newsdesk.index.metadata`, once, into one form.
+
+`find_files` is the one walker: what it finds, and what it skips and why (links that leave the
+folder, FIFOs, names that are not UTF-8), holds for every ingest.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +39,11 @@ _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BYTE_ORDER_MARKS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"),
                      (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
                      (b"\xfe\xff", "utf-16-be"))
+MAX_HTML_DEPTH = 100
+_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*>")
+_VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+_KINDS = {stat.S_IFIFO: "FIFO", stat.S_IFCHR: "device", stat.S_IFBLK: "device",
+          stat.S_IFSOCK: "socket", stat.S_IFDIR: "folder"}
 
 
 @dataclass(frozen=True)
@@ -82,22 +92,125 @@ class Loaded:
     problems: list[Problem]
 
 
-def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
-    """Article files under `paths` (files, or folders searched recursively), sorted."""
+def find_files(paths: Iterable[Path], follow_links: bool = False
+               ) -> tuple[list[Path], list[Problem]]:
+    """Article files under `paths` (files, or folders searched recursively), sorted, and the
+    problems met on the way.
+
+    The one walker of newsdesk. A symbolic link inside a folder is read only when it points
+    inside that folder, or anywhere with `follow_links`; a broken or looping link, a FIFO or a
+    device, an unreadable folder and a name that is not valid UTF-8 are skipped with their
+    reason. Files and folders named in `paths` are read wherever they point: the user named them.
+    """
     found: set[Path] = set()
     problems: list[Problem] = []
     for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and _is_article(p))
-        elif path.is_file():
-            if path.suffix.lower() in SUFFIXES:
-                found.add(path)
-            else:
-                kinds = ", ".join(sorted(SUFFIXES))
-                problems.append(Problem(str(path), f"unsupported file type; use one of {kinds}"))
+        if reason := _name_problem(path):
+            problems.append(Problem(shown(path), reason))
+        elif path.is_dir():
+            _walk(path, follow_links, found, problems)
+        elif reason := _file_problem(path):
+            problems.append(Problem(str(path), reason))
+        elif path.suffix.lower() in SUFFIXES:
+            found.add(path)
         else:
-            problems.append(Problem(str(path), "no such file or folder"))
+            kinds = ", ".join(sorted(SUFFIXES))
+            problems.append(Problem(str(path), f"unsupported file type; use one of {kinds}"))
     return sorted(found), problems
+
+
+def shown(path: Path | str) -> str:
+    """A path as text that can be printed and stored: bytes of a name that are not UTF-8
+    appear as `\\xff`."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _walk(root: Path, follow_links: bool, found: set[Path], problems: list[Problem]) -> None:
+    """Add the article files under the folder `root` to `found` (see `find_files`). Folders
+    reached through links are read last, and only if not read already: each file is found once,
+    under its own path."""
+    top = root.resolve()
+    folders: list[Path] = [root]
+    linked: list[Path] = []
+    walked: set[Path] = set()
+    while folders or linked:
+        folder = folders.pop() if folders else linked.pop(0)
+        real = folder.resolve()
+        if real in walked:
+            problems.append(Problem(shown(folder), f"a symbolic link to {shown(real)}, a folder "
+                                                   "read already"))
+            continue
+        walked.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            problems.append(Problem(shown(folder), f"cannot be read ({error.strerror or error})"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue  # hidden: a dot-file, or a folder such as .git
+            if entry.is_symlink():
+                target, reason = _link_target(path, top, follow_links)
+                is_folder = target is not None and target.is_dir()
+                if reason:  # said of folders and article files; other files are not asked for
+                    if is_folder or path.suffix.lower() in SUFFIXES:
+                        problems.append(Problem(shown(path), reason))
+                    continue
+                if is_folder:
+                    linked.append(path)
+                    continue
+            if entry.is_dir():
+                if reason := _name_problem(path):
+                    problems.append(Problem(shown(path), reason))
+                else:
+                    folders.append(path)
+            elif path.suffix.lower() in SUFFIXES:
+                reason = _name_problem(path) or _file_problem(path)
+                if reason:
+                    problems.append(Problem(shown(path), reason))
+                else:
+                    found.add(path)
+
+
+def _link_target(link: Path, top: Path, follow_links: bool) -> tuple[Path | None, str]:
+    """Where a symbolic link found under `top` points (None when nowhere), and why it is not
+    followed ("" when it is)."""
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return None, "a broken symbolic link (its target does not exist)"
+    except (RuntimeError, OSError):  # RuntimeError: a loop, on Python 3.11
+        return None, "a symbolic link that loops back on itself"
+    if not follow_links and target != top and top not in target.parents:
+        return target, (f"a symbolic link to {shown(target)}, outside {shown(top)}; links "
+                        "that leave the folder are followed only with --follow-links")
+    return target, ""
+
+
+def _name_problem(path: Path) -> str:
+    """Why a path cannot be stored (its name is not valid UTF-8), or ""."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8; rename it"
+    return ""
+
+
+def _file_problem(path: Path) -> str:
+    """Why `path` is not a file to read (missing, a broken link, a FIFO or device), or ""."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return ("a broken symbolic link (its target does not exist)" if path.is_symlink()
+                else "no such file or folder")
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    return "" if stat.S_ISREG(mode) else _not_regular(mode)
+
+
+def _not_regular(mode: int) -> str:
+    return f"not a regular file (a {_KINDS.get(stat.S_IFMT(mode), 'special file')})"
 
 
 def load_file(path: Path, namespace: str = "") -> Loaded:
@@ -123,19 +236,23 @@ def load_file(path: Path, namespace: str = "") -> Loaded:
     return Loaded([replace(d, doc_id=namespace + d.doc_id) for d in loaded.documents], loaded.problems)
 
 
-def _is_article(path: Path) -> bool:
-    return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
 
 
 def _read_text(path: Path, limit: int) -> str:
     """The file as text, line ends made `\\n`; ValueError saying why it is not text."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ValueError(f"larger than {limit // 1_000_000} MB; split it into smaller files")
-        data = path.read_bytes()
+        # Non-blocking, so that a FIFO put in a file's place is refused, not waited on.
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ValueError(_not_regular(info.st_mode))
+            if info.st_size > limit:
+                raise ValueError(f"larger than {limit // 1_000_000} MB; split it into smaller files")
+            data = file.read(limit + 1)
     except OSError as error:
         raise ValueError(f"cannot be read ({error.strerror or error})") from error
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // 1_000_000} MB; split it into smaller files")
     text = decode(data)
     if not text.strip():
         raise ValueError("empty file")
@@ -143,8 +260,18 @@ def _read_text(path: Path, limit: int) -> str:
 
 
 def decode(data: bytes) -> str:
-    """Bytes as text: by their byte-order mark, as UTF-8, or in the encoding charset-normalizer
-    finds; ValueError for bytes that are not text."""
+    """Bytes as text: by their byte-order mark, as UTF-8, else in the encoding charset-normalizer
+    finds, with Windows-1252 first among equals.
+
+    Text that is not UTF-8 is most often Western European, in Latin-1 or its superset
+    Windows-1252 (the encoding browsers assume for unlabelled Western pages). charset-normalizer
+    guesses poorly on short texts ("Genève" read as Central European "Genčve"), so the bytes are
+    read as Windows-1252 unless its mess detector rejects that reading or another encoding makes
+    more coherent words of them (Russian in Windows-1251, Turkish in Windows-1254).
+
+    Raises:
+        ValueError: the bytes are not text.
+    """
     for mark, codec in _BYTE_ORDER_MARKS:
         if data.startswith(mark):
             try:
@@ -161,6 +288,9 @@ def decode(data: bytes) -> str:
     from charset_normalizer import from_bytes  # only for files that are not UTF-8
 
     best = from_bytes(data).best()
+    western = from_bytes(data, cp_isolation=["cp1252"]).best()
+    if western is not None and (best is None or best.coherence <= western.coherence):
+        return str(western)
     if best is None:
         raise ValueError("not text in any encoding newsdesk can detect; save it as UTF-8")
     return str(best)
@@ -196,11 +326,34 @@ def extract_html(html: str):
     # lxml's default parser stops at 255 levels of nesting and drops what lies deeper.
     parser = lxml.html.HTMLParser(huge_tree=True, remove_comments=True)
     try:
-        tree = lxml.html.document_fromstring(html, parser=parser)
+        tree = lxml.html.document_fromstring(_shallow(html), parser=parser)
     except (ValueError, lxml.etree.ParserError):
         return None  # nothing parseable: reported by the caller as no article text
     return trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False,
                                       favor_recall=True, date_extraction_params=_HTML_DATES)
+
+
+def _shallow(html: str, most: int = MAX_HTML_DEPTH) -> str:
+    """`html` without the tags nested more than `most` deep; their text stays where it is.
+
+    lxml drops what lies deeper than 2,048 levels even with `huge_tree`, and trafilatura slows
+    down long before: no article needs more than a few dozen levels. Tags are counted as they
+    open and close (void elements and `<x/>` do not nest).
+    """
+    depth, kept, last = 0, [], 0
+    for tag in _TAG.finditer(html):
+        closing, name = tag.group(1), tag.group(2).lower()
+        if name in _VOID or tag.group().endswith("/>"):
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+        deep = depth >= most
+        if not closing:
+            depth += 1
+        if deep:
+            kept.append(html[last:tag.start()])
+            last = tag.end()
+    return "".join(kept) + html[last:] if kept else html
 
 
 def _load_corpus(path: Path, text: str) -> Loaded:

@@ -45,7 +45,9 @@ class Settings(BaseSettings):
         llm_model: The model name the server knows (required with an LLM).
         llm_timeout: Seconds the model may take before the extractive answer is shown instead.
         llm_api_key: The server's key, if it wants one (environment only, never a flag).
-        auth: `USER:PASSWORD` the app asks for; `None` serves without a login.
+        auth: `USER:PASSWORD` the app asks for; `None` serves without a login. A flag shows
+            in process lists (`ps`): prefer `auth_file` or the environment (NEWSDESK_AUTH).
+        auth_file: A file whose first line is the `USER:PASSWORD` the app asks for.
         host: Address the app listens on. Default 127.0.0.1: this machine only.
         port: Port the app listens on. Default 7860.
         mcp: Serve the app's tools over MCP too. Default True.
@@ -78,6 +80,7 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0)
     llm_api_key: SecretStr = SecretStr("")
     auth: SecretStr | None = None
+    auth_file: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     mcp: bool = True
@@ -122,6 +125,30 @@ class Settings(BaseSettings):
         """A copy with `changes`, checked like `load`."""
         return type(self).load(**{**self.model_dump(), **changes})
 
+    def login(self) -> tuple[str, str] | None:
+        """The (user, password) the app asks for, from `auth` or `auth_file`; None for none.
+
+        Raises:
+            BadInputError: both are given, the file cannot be read, or it is not USER:PASSWORD.
+        """
+        if self.auth is not None and self.auth_file is not None:
+            raise BadInputError("Give the login once: --auth or --auth-file, not both.")
+        if self.auth_file is not None:
+            try:
+                lines = self.auth_file.expanduser().read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as error:
+                raise BadInputError(f"Cannot read the login file {self.auth_file} "
+                                    f"({getattr(error, 'strerror', None) or error}).") from None
+            given, where = (lines[0].strip() if lines else ""), f"The login file {self.auth_file}"
+        elif self.auth is not None:
+            given, where = self.auth.get_secret_value(), "--auth (or NEWSDESK_AUTH)"
+        else:
+            return None
+        user, _, password = given.partition(":")
+        if not user or not password:
+            raise BadInputError(f"{where} must hold USER:PASSWORD.")
+        return user, password
+
     @property
     def llm_enabled(self) -> bool:
         return self.llm != "extractive"
@@ -150,7 +177,9 @@ FLAGS = {
     "llm_model": ("--llm-model", "model name on that server"),
     "llm_timeout": ("--llm-timeout", "seconds before falling back to the extractive answer "
                                      "(default 60)"),
-    "auth": ("--auth", "require a login, USER:PASSWORD"),
+    "auth": ("--auth", "require a login, USER:PASSWORD (anyone who can list processes sees "
+                       "it: prefer --auth-file)"),
+    "auth_file": ("--auth-file", "require the login in this file (one line USER:PASSWORD)"),
     "host": ("--host", "address to listen on (default 127.0.0.1: this machine only)"),
     "port": ("--port", "port to listen on (default 7860)"),
     "mcp": ("--no-mcp", "do not serve the MCP tools"),
@@ -162,7 +191,8 @@ FLAGS = {
 FETCH_FLAGS = ("allow_hosts", "fetch_delay")
 INDEX_FLAGS = ("home", "chroma_url", "chroma_timeout")
 LLM_FLAGS = ("llm", "llm_url", "llm_model", "llm_timeout")
-SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "host", "port", "mcp", "read_only", *FETCH_FLAGS)
+SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "auth_file", "host", "port", "mcp", "read_only",
+               *FETCH_FLAGS)
 
 
 def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:

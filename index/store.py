@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import json
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ from newsdesk.index.errors import (
     IndexMissingError,
     ModelMismatchError,
 )
+from newsdesk.index.home import not_a_folder, read_only
 from newsdesk.index.load import Document
 from newsdesk.index.settings import Settings
 
@@ -106,16 +109,25 @@ def connect(settings: Settings):
 
     Every call through the client, and through the collections it hands out, turns a server
     that is down or does not answer within `settings.chroma_timeout` into a
-    BackendUnreachableError.
+    BackendUnreachableError; once it has failed, the next callers are told at once (a circuit
+    breaker, `Breaker`) until it answers again. An embedded database in a folder newsdesk may
+    not write is a BadInputError that says so.
     """
     import chromadb
 
     client_settings = chromadb.Settings(anonymized_telemetry=False)
     if settings.chroma_url:
-        return _Guarded(_server_client(settings, client_settings), settings)
+        return _Guarded(_server_client(settings, client_settings), Breaker(settings).call)
+    not_a_folder(settings.home)
+    database = settings.home / "chroma"
+    # Chroma writes even to read; one that failed to open stays broken in its process: ask first.
+    if any(path.exists() and not os.access(path, os.W_OK)
+           for path in (database, database / "chroma.sqlite3")):
+        raise read_only(settings.home)
+    call = functools.partial(_embedded_call, settings)
     # An absolute path: Chroma shares one client per path string, whatever the working folder.
-    return _Guarded(chromadb.PersistentClient(path=str((settings.home / "chroma").resolve()),
-                                              settings=client_settings), settings)
+    client = call(chromadb.PersistentClient, path=str(database.resolve()), settings=client_settings)
+    return _Guarded(client, call)
 
 
 def _server_client(settings: Settings, client_settings):
@@ -151,11 +163,12 @@ def _server_client(settings: Settings, client_settings):
 
 
 class _Guarded:
-    """A Chroma client or collection whose calls report a server that does not answer clearly."""
+    """A Chroma client or collection whose every call goes through `call` (which turns
+    failures into clear errors), as do the calls of the collections it hands out."""
 
-    def __init__(self, target, settings: Settings):
+    def __init__(self, target, call):
         self._target = target
-        self._settings = settings
+        self._call = call
 
     def __getattr__(self, name: str):
         value = getattr(self._target, name)
@@ -163,10 +176,59 @@ class _Guarded:
             return value
 
         def guarded(*args, **kwargs):
-            result = _call(self._settings, value, *args, **kwargs)
-            return _Guarded(result, self._settings) if hasattr(result, "upsert") else result
+            result = self._call(value, *args, **kwargs)
+            return _Guarded(result, self._call) if hasattr(result, "upsert") else result
 
         return guarded
+
+
+class Breaker:
+    """A circuit breaker for one Chroma server: once a call found it down or silent, the next
+    callers are told at once, with the same message, instead of each waiting out the timeout;
+    one of them at a time asks the server's heartbeat (within a second), and the first answer
+    lets calls through again.
+
+    Example:
+        >>> breaker = Breaker(Settings.load(chroma_url="http://127.0.0.1:9"))
+        >>> breaker.call(lambda: 1)
+        1
+    """
+
+    HEARTBEAT_S = 1.0
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.down = ""  # why the server is known to be down; "" while it answers
+        self._asking = threading.Lock()
+
+    def call(self, method, /, *args, **kwargs):
+        """`method(*args, **kwargs)`; BackendUnreachableError when the server is down."""
+        if self.down:
+            self._ask_heartbeat()
+        try:
+            return method(*args, **kwargs)
+        except Exception as error:
+            if not _is_connection_error(error):
+                raise
+            self.down = _unreachable(self.settings, error)
+            raise BackendUnreachableError(self.down) from None
+
+    def _ask_heartbeat(self) -> None:
+        down = self.down
+        if not self._asking.acquire(blocking=False):  # another caller is asking: do not queue
+            raise BackendUnreachableError(down)
+        try:
+            import httpx
+
+            url = f"{(self.settings.chroma_url or '').rstrip('/')}/api/v2/heartbeat"
+            try:
+                httpx.get(url, timeout=min(self.HEARTBEAT_S, self.settings.chroma_timeout)
+                          ).raise_for_status()
+            except httpx.HTTPError:
+                raise BackendUnreachableError(down) from None
+            self.down = ""
+        finally:
+            self._asking.release()
 
 
 class Store:
@@ -538,13 +600,14 @@ def _names(settings: Settings) -> tuple[str, str]:
     return f"{settings.collection}_chunks", f"{settings.collection}_documents"
 
 
-def _call(settings: Settings, method, *args, **kwargs):
-    """Call Chroma, turning a server that is down or silent into a clear BackendUnreachableError."""
+def _embedded_call(settings: Settings, method, /, *args, **kwargs):
+    """Call the embedded database, turning a read-only one into a clear BadInputError."""
     try:
         return method(*args, **kwargs)
     except Exception as error:
-        if settings.chroma_url and _is_connection_error(error):
-            raise BackendUnreachableError(_unreachable(settings, error)) from None
+        if isinstance(error, PermissionError) or "readonly database" in str(error) or \
+                "read-only file system" in str(error).lower():
+            raise read_only(settings.home, error) from None
         raise
 
 

@@ -13,7 +13,7 @@ from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_sever
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
-from newsdesk.inputs import Filters, check_k, check_question
+from newsdesk.inputs import Filters, check_k, check_question, check_text
 from newsdesk.llm import LLMAnswerer
 from newsdesk.retrieve import RetrievalConfig, Retriever
 from newsdesk.types import Answer, AnswerEvent, Evidence, Turn
@@ -29,7 +29,7 @@ def check_history(history: list[dict] | None) -> tuple[Turn, ...]:
                 not isinstance(turn.get("content"), str):
             raise BadInputError(
                 'History must be a list of {"role": "user" | "assistant", "content": str}.')
-        turns.append(Turn(turn["role"], turn["content"]))
+        turns.append(Turn(turn["role"], check_text(turn["content"], "conversation")))
     return tuple(turns)
 
 
@@ -75,7 +75,8 @@ class Assistant:
         settings = settings or Settings.load(home=home, chroma_url=chroma_url)
         retriever = Retriever.open(settings=settings, config=retrieval, embedder=embedder)
         extractive = ExtractiveAnswerer(retriever.embedder, answering or AnswerConfig(),
-                                        retriever.lexical.unknown_words)
+                                        retriever.lexical.unknown_words,
+                                        retriever.lexical.unlike_words)
         answerers: dict[str, Answerer] = {"extractive": extractive}
         if settings.llm_enabled:
             answerers["llm"] = LLMAnswerer.from_settings(settings, retriever.embedder, extractive)

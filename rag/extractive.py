@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -122,11 +122,19 @@ class AnswerConfig:
     quotation: int = 3
 
     def refuses(self, best: float, coverage: float, unknown: bool,
-                exact: Callable[[], float]) -> bool:
+                exact: Callable[[], float], unheard_of: bool = False) -> bool:
         """Whether to refuse, given the best sentence's hand-set score, the share of the
         question's words the passages hold and whether the corpus lacks some of them; a best
         score within `recheck` of a threshold is a close call, settled by `exact()` (the score
-        with the top sentences encoded alone)."""
+        with the top sentences encoded alone).
+
+        `unheard_of`: one of the question's topic words is a rare name the corpus never uses
+        nor anything spelled like it (`unheard_of`): the articles cannot be about what the
+        question asks, however well a sentence scores ("How much will the zzqwertyplan cost?"
+        against an article on what a bridge will cost)."""
+        if unheard_of:
+            return True
+
         def below(score: float) -> bool:
             return score < self.min_score or (
                 (coverage < self.min_coverage or unknown) and score < self.on_topic)
@@ -136,6 +144,17 @@ class AnswerConfig:
         return below(best)
 
 
+class RefusalGrounds(NamedTuple):
+    """What `AnswerConfig.refuses` reads: the best hand-set score, the same settled exactly,
+    the coverage, whether some topic words are unknown, whether one is a rare name unheard of."""
+
+    best: float
+    exact: float
+    coverage: float
+    unknown: bool
+    unheard_of: bool
+
+
 class ExtractiveAnswerer(Answerer):
     """Answers from the passages' own sentences, each one cited.
 
@@ -143,15 +162,19 @@ class ExtractiveAnswerer(Answerer):
         embedder: The embedding model (the same one the index uses).
         config: Selection and refusal settings.
         unknown_words: Which of some words the corpus never uses (refusals name them).
+        unlike_words: Which of some words the corpus never uses nor anything spelled like them
+            (`LexicalIndex.unlike_words`; default: as `unknown_words`).
     """
 
     name = "extractive"
 
     def __init__(self, embedder: Embedder, config: AnswerConfig = AnswerConfig(),
-                 unknown_words: Callable[[set[str]], set[str]] | None = None):
+                 unknown_words: Callable[[set[str]], set[str]] | None = None,
+                 unlike_words: Callable[[set[str]], set[str]] | None = None):
         self.embedder = embedder
         self.config = config
         self.unknown_words = unknown_words or (lambda words: set())
+        self.unlike_words = unlike_words or self.unknown_words
 
     def stream(self, evidence: Evidence) -> Iterator[AnswerEvent]:
         """The answer comes whole: one `TextPiece`, then the `Answer`."""
@@ -174,7 +197,8 @@ class ExtractiveAnswerer(Answerer):
         unknown = self.unknown_words(own & topic_words(question))
         config = self.config
         if config.refuses(float(scores.max()), coverage, bool(unknown), lambda: self._exact_best(
-                question, context, sentences, scores, terms, several, asked)):
+                question, context, sentences, scores, terms, several, asked),
+                bool(self.unheard_of(unknown))):
             return _refusal(question, passages, unknown)
         margin = config.list_margin if several else config.margin
         if config.learned_weight and not several and all(s.vector is not None for s in every):
@@ -193,11 +217,10 @@ class ExtractiveAnswerer(Answerer):
 
     def refusal_grounds(self, question: str, passages: list[Passage], asked: np.ndarray,
                         unknown_words: Callable[[set[str]], set[str]] | None = None
-                        ) -> tuple[float, float, float, bool] | None:
-        """What `AnswerConfig.refuses` reads for `question` (no earlier turn) over `passages`:
-        the best hand-set score, the same settled exactly, the coverage, and whether some of its
-        topic words (`topic_words`) are unknown (to `unknown_words`, default the corpus's); None
-        without sentences."""
+                        ) -> RefusalGrounds | None:
+        """What `AnswerConfig.refuses` reads for `question` (no earlier turn) over `passages`,
+        with its topic words (`topic_words`) unknown to `unknown_words` (default the corpus's);
+        None without sentences."""
         terms, several = content_terms(question), asks_for_several(question)
         sentences = self._shortlist(passage_sentences(passages), terms, several)
         if not sentences:
@@ -205,7 +228,17 @@ class ExtractiveAnswerer(Answerer):
         scores = self._scores(question, "", sentences, terms, several, asked)[0]
         exact = self._exact_best(question, "", sentences, scores, terms, several, asked)
         unknown = (unknown_words or self.unknown_words)(terms & topic_words(question))
-        return float(scores.max()), exact, _coverage(terms, passages), bool(unknown)
+        return RefusalGrounds(float(scores.max()), exact, _coverage(terms, passages),
+                              bool(unknown), bool(self.unheard_of(unknown)))
+
+    def unheard_of(self, unknown: set[str]) -> set[str]:
+        """Of the `unknown` topic words, the rare names: words the embedding model spells out in
+        word pieces (its vocabulary holds common words whole, so it cannot tell what such a word
+        means) that nothing in the corpus resembles (`unlike_words`); numbers are not names."""
+        rare = {w for w in unknown if not any(ch.isdigit() for ch in w)}
+        rare = {w for w, pieces in zip(rare, self.embedder.count_tokens(list(rare)), strict=True)
+                if pieces > 1}
+        return self.unlike_words(rare) if rare else set()
 
     def answer_types(self, question: str, asked: np.ndarray | None = None) -> tuple[str, ...]:
         """The entity types a short answer to `question` may be (`scorer.short_types`), read

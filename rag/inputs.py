@@ -20,11 +20,25 @@ MAX_PASSAGES = 100
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def check_text(text: str, what: str) -> str:
+    """`text` when it is valid Unicode; BadInputError naming `what` when it is not (a lone
+    surrogate such as "\\ud800" sent as JSON, bytes of a command line that are not UTF-8).
+    Every text a user gives newsdesk to read passes here before any model sees it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadInputError(
+            f"The {what} holds characters that are not valid Unicode (at character "
+            f"{error.start + 1}); send it as UTF-8 text.") from None
+    return text
+
+
 def check_question(question: object) -> str:
-    """The question stripped; BadInputError when it is not text, empty, or too long."""
+    """The question stripped; BadInputError when it is not text, not valid Unicode, empty, or
+    too long."""
     if not isinstance(question, str):
         raise BadInputError(f"The question must be text, not {type(question).__name__}.")
-    question = question.strip()
+    question = check_text(question, "question").strip()
     if not question:
         raise BadInputError("The question is empty; type a question about the articles.")
     if len(question) > MAX_QUESTION_CHARS:
@@ -100,6 +114,8 @@ class Filters:
         if sources is not None and not (isinstance(sources, list | tuple)
                                         and all(isinstance(s, str) for s in sources)):
             raise BadInputError("Sources must be a list of article names (doc_id or path).")
+        for source in sources or ():
+            check_text(source, "article name")
         since, until = check_date(since, "since"), check_date(until, "until")
         if since and until and until < since:
             raise BadInputError(f"--until {until} is before --since {since}; swap them.")

@@ -10,6 +10,7 @@ newsdesk's own; the model clients are llama-index's.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -37,7 +38,13 @@ from newsdesk.types import (
 
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _FIGURE = re.compile(r"\d[\d,.]*")
+# What a key looks like in an error text: sk-..., a Bearer token, key=... or "token": "...".
+_SECRETS = (re.compile(r"(\bsk-)[\w\-]{4,}"), re.compile(r"(?i)(\bbearer\s+)\S+"),
+            re.compile(r"(?i)(\b(?:api[_-]?key|token|secret|password|authorization)[\"']?\s*[:=]"
+                       r"\s*[\"']?)[^\s\"',}]+"))
 _REFUSAL = re.compile(r"\b(articles|sources) (don't|do not|does not|doesn't) say\b", re.I)
+
+log = logging.getLogger("newsdesk.llm")
 
 SYSTEM_PROMPT = """You answer questions about news articles using only the numbered sources given.
 Rules:
@@ -101,10 +108,13 @@ class LLMAnswerer(Answerer):
         timeout: Seconds the whole reply may take.
         support: Cosine a sentence needs with its source sentence to count as supported.
         relevance: Cosine a sentence needs with the question to count as an answer to it.
+        secrets: Texts never to repeat (the API key): a failing server's error text is logged
+            without them, and users see a fixed sentence instead of it.
     """
 
     def __init__(self, llm, embedder: Embedder, fallback: Answerer, name: str,
-                 timeout: float = 60.0, support: float = 0.55, relevance: float = 0.2):
+                 timeout: float = 60.0, support: float = 0.55, relevance: float = 0.2,
+                 secrets: tuple[str, ...] = ()):
         self.llm = llm
         self.embedder = embedder
         self.fallback = fallback
@@ -112,11 +122,12 @@ class LLMAnswerer(Answerer):
         self.timeout = timeout
         self.support = support
         self.relevance = relevance
+        self.secrets = secrets
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder, fallback: Answerer) -> LLMAnswerer:
         return cls(make_llm(settings), embedder, fallback, f"{settings.llm}:{settings.llm_model}",
-                   settings.llm_timeout)
+                   settings.llm_timeout, secrets=(settings.llm_api_key.get_secret_value(),))
 
     def stream(self, evidence: Evidence) -> Iterator[AnswerEvent]:
         """The model's reply as it arrives, `Checking`, then the verified `Answer`."""
@@ -154,8 +165,12 @@ class LLMAnswerer(Answerer):
                 if chunk.delta:
                     yield chunk.delta
         except Exception as error:  # clients raise many kinds: connection, HTTP, JSON, timeout
+            # The server's own words stay in the log, secrets cut out: they may echo a key.
+            log.warning("the language model (%s) failed: %s: %s", self.name,
+                        type(error).__name__, redact(str(error), self.secrets))
             raise BackendUnreachableError(
-                f"The language model ({self.name}) failed: {_reason(error)}") from None
+                f"The language model ({self.name}) failed: {_failure(error, self.timeout)}."
+            ) from None
 
     def verify(self, evidence: Evidence, reply: str) -> Answer:
         """The reply as an `Answer` whose citations are verbatim quotes, unsupported parts flagged.
@@ -234,6 +249,25 @@ def _figures_found(claim: str, texts: list[str]) -> bool:
     return all(any(f in t for t in texts) for f in figures if f)
 
 
-def _reason(error: Exception) -> str:
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:200]
+def _failure(error: Exception, timeout: float) -> str:
+    """What went wrong, in a fixed sentence: never the server's own text."""
+    kind = type(error).__name__.lower()
+    status = getattr(error, "status_code", None) or getattr(
+        getattr(error, "response", None), "status_code", None)
+    if isinstance(error, TimeoutError) or "timeout" in kind:
+        return f"it did not answer within {timeout:g} s"
+    if isinstance(status, int):
+        return f"it answered with an error (HTTP {status}); its log line says more"
+    if isinstance(error, ConnectionError) or "connect" in kind:
+        return "it could not be reached"
+    return "its reply could not be read; the server's log line says more"
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with `secrets`, and anything shaped like a key or a token, replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    for pattern in _SECRETS:
+        text = pattern.sub(r"\1***", text)
+    return text[:500]

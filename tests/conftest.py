@@ -92,9 +92,10 @@ def run_async(coroutine):
         return pool.submit(asyncio.run, coroutine).result(timeout=120)
 
 
-def start_server(home: Path, *flags: str) -> tuple[subprocess.Popen, str]:
-    """A real app server on 127.0.0.1 over the index at `home` (log: home/server-PORT.log)."""
-    return start_app(home, *flags)
+def start_server(home: Path, *flags: str, **options) -> tuple[subprocess.Popen, str]:
+    """A real app server on 127.0.0.1 over the index at `home` (log: home/server-PORT.log;
+    `options`: those of `start_app`)."""
+    return start_app(home, *flags, **options)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from newsdesk.evals import train
-from newsdesk.extractive import AnswerConfig
+from newsdesk.extractive import AnswerConfig, RefusalGrounds
 
 
 def table(baseline, y, groups, noise=0.1):
@@ -82,15 +82,16 @@ def test_the_short_type_threshold_weighs_right_short_answers_against_wrong_ones(
 
 
 def test_refusal_thresholds_refuse_most_unanswerable_within_the_cap_on_refusals():
-    # (best, exact, coverage, unknown): answerable questions score high, near misses lower;
-    # off the story, one question asks about words the articles never use; one question as
-    # asked does not have its answer in the passages and scores low
-    answer = [(0.9, 0.9, 1.0, False)] * 18 + [(0.5, 0.5, 1.0, False)] * 2
-    near = [(0.45, 0.45, 1.0, False)] * 20
-    off = [(0.3, 0.3, 0.5, False)] * 19 + [(0.65, 0.65, 1.0, True)]
+    # (best, exact, coverage, unknown, unheard of): answerable questions score high, near
+    # misses lower; off the story, one question asks about words the articles never use; one
+    # question as asked does not have its answer in the passages and scores low
+    grounds = RefusalGrounds
+    answer = [grounds(0.9, 0.9, 1.0, False, False)] * 18 + [grounds(0.5, 0.5, 1.0, False, False)] * 2
+    near = [grounds(0.45, 0.45, 1.0, False, False)] * 20
+    off = [grounds(0.3, 0.3, 0.5, False, False)] * 19 + [grounds(0.65, 0.65, 1.0, True, False)]
     cases = [{"asked": a, "answerable": a, "near_miss": n, "off_story": o}
              for a, n, o in zip(answer, near, off, strict=True)]
-    cases.append({"asked": (0.35, 0.35, 1.0, False)})
+    cases.append({"asked": grounds(0.35, 0.35, 1.0, False, False)})
     rows, chosen = train.choose_refusals(cases)
     assert chosen["asked"] <= train.MOST_REFUSED and chosen["answerable"] == 0.0
     assert 0.45 < chosen["min_score"] <= 0.5 and chosen["on_topic"] == AnswerConfig().on_topic

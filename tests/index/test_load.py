@@ -1,7 +1,10 @@
+import os
 from pathlib import Path
 
+import pytest
+
 from newsdesk.index.clean import body_spans
-from newsdesk.index.load import find_files, load_file
+from newsdesk.index.load import decode, find_files, load_file
 from tests.conftest import FIRST_SEED, SECOND_SEED
 
 
@@ -73,6 +76,55 @@ def test_bad_files_are_skipped_with_a_reason_and_other_encodings_are_read(tmp_pa
     assert reasons == {"empty.txt": "empty file", "binary.txt": "binary file, not text"}
     assert load_file(tmp_path / "latin.txt").documents[0].text.startswith("Le café au lait")
     assert load_file(tmp_path / "utf16.txt").documents[0].text == "Le café au lait coûte deux euros."
+
+
+# Sentences from outside the seeds, in the encodings people save them in.
+ENCODED = [
+    ("Le pont de Genève a rouvert lundi.", "latin-1"),
+    ("Die Brücke über den Fluß wurde gesperrt.", "latin-1"),
+    ("El niño comió piña en la mañana.", "latin-1"),
+    ("A população de São Paulo cresceu.", "latin-1"),
+    ("Il caffè è già pronto, disse.", "latin-1"),
+    ("Kærlighed og smør på brødet.", "latin-1"),
+    ("Åsa bor i Malmö med sin hund.", "latin-1"),
+    ("Genève", "latin-1"),
+    ("The café’s “special” costs €5 — cheap.", "cp1252"),
+    ("Президент заявил, что переговоры продолжатся в Женеве.", "cp1251"),
+    ("Zażółć gęślą jaźń, powiedział prezydent.", "cp1250"),
+    ("Příliš žluťoučký kůň úpěl ďábelské ódy.", "cp1250"),
+    ("İstanbul'da yağmur yağıyor, dedi Başkan.", "cp1254"),
+    ("東京の天気は晴れです。政府は来週ジュネーブで交渉を続けると発表した。", "shift_jis"),
+    ("北京今天天气很好。政府宣布谈判将于下周在日内瓦继续。", "gb18030"),
+]
+
+
+@pytest.mark.parametrize(("text", "encoding"), ENCODED)
+def test_text_that_is_not_utf8_decodes_right(text, encoding):
+    assert decode(text.encode(encoding)) == text
+
+
+def test_html_nested_thousands_deep_keeps_its_text(tmp_path):
+    path = tmp_path / "deep.html"
+    story = "The Quoxtrel tram line reopened on Monday after a month of repairs, the city said."
+    path.write_text("<html><body>" + "<div>" * 5000 + f"<p>{story}</p>" + "</div>" * 5000 +
+                    "</body></html>")
+    assert story in load_file(path).documents[0].text
+
+
+def test_the_walker_reads_each_file_once_and_says_why_it_skips_one(tmp_path):
+    (tmp_path / "a.txt").write_text("A.")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.md").write_text("B.")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "c.txt").write_text("C.")  # hidden: not an article folder
+    os.symlink(tmp_path / "sub", tmp_path / "again")  # a folder read already, under its name
+    os.symlink(tmp_path, tmp_path / "sub" / "up")  # a loop
+    os.symlink(tmp_path / "a.txt", tmp_path / "sub" / "link.txt")  # inside: read
+    files, problems = find_files([tmp_path])
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["a.txt", "sub/b.md",
+                                                                   "sub/link.txt"]
+    assert sorted(Path(p.where).name for p in problems) == ["again", "up"]
+    assert all("read already" in p.reason for p in problems)
 
 
 def test_find_files_reports_missing_and_unsupported_paths(tmp_path):

@@ -54,3 +54,19 @@ def test_but_checks_the_change():
     assert settings.but(chunk_tokens=64).chunk_tokens == 64 and settings.chunk_tokens == 128
     with pytest.raises(BadInputError, match="chunk_tokens"):
         settings.but(chunk_tokens=2)
+
+
+def test_the_login_comes_from_the_environment_a_file_or_a_flag(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEWSDESK_AUTH", "reader:s3cret")
+    assert Settings.load().login() == ("reader", "s3cret")
+    monkeypatch.delenv("NEWSDESK_AUTH")
+    login = tmp_path / "login.txt"
+    login.write_text("editor:pa:ss\n")
+    assert Settings.load(auth_file=login).login() == ("editor", "pa:ss")
+    assert Settings.load().login() is None
+    for problem, settings in (("not both", Settings.load(auth="a:b", auth_file=login)),
+                              ("Cannot read the login file", Settings.load(auth_file=tmp_path / "no")),
+                              ("must hold USER:PASSWORD", Settings.load(auth="reader"))):
+        with pytest.raises(BadInputError, match=problem):
+            settings.login()
+    assert "--auth-file" in FLAGS["auth"][1]  # the flag's help says a flag shows in `ps`

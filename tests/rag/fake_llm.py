@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SLOW = "<slow>"
 GARBAGE = "<garbage>"
+REFUSED = "<refused>"  # an HTTP 401 whose message echoes the key it was sent, as some servers do
 _SOURCE = re.compile(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', re.S)
 
 
@@ -69,6 +70,11 @@ class FakeModelServer:
                     text = "Too late."
                 if text == GARBAGE:
                     return self._send(b"{not json at all", "application/json")
+                if text == REFUSED:
+                    given = self.headers.get("Authorization", "")
+                    error = {"error": {"message": f"Incorrect API key provided: {given}. Internal "
+                                                  "trace id 7f3a at gpu-node-12.", "code": 401}}
+                    return self._send(json.dumps(error).encode(), "application/json", 401)
                 words = re.findall(r"\S+\s*", text)
                 if self.path.endswith("/chat/completions"):
                     return self._openai(body, text, words)
@@ -76,8 +82,8 @@ class FakeModelServer:
                     return self._ollama(body, text, words)
                 self.send_error(404)
 
-            def _send(self, data: bytes, kind: str):
-                self.send_response(200)
+            def _send(self, data: bytes, kind: str, status: int = 200):
+                self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

@@ -10,6 +10,8 @@ import pytest
 from newsdesk import AnswerConfig, Assistant, Evidence
 from newsdesk.citations import Sentence
 from newsdesk.extractive import _compose, _quotation_balance, question_terms, topic_words
+from newsdesk.index.ingest import ingest
+from newsdesk.index.settings import Settings
 from newsdesk.types import Passage
 
 
@@ -274,6 +276,29 @@ def test_a_which_question_of_no_entity_type_gets_no_short_answer(briefs):
 def test_refusal_thresholds(best, exact, coverage, unknown, refused):
     config = AnswerConfig(min_score=0.42, on_topic=0.7, min_coverage=0.5, recheck=0.1)
     assert config.refuses(best, coverage, unknown, lambda: exact) is refused
+    assert config.refuses(best, coverage, unknown, lambda: exact, unheard_of=True)
+
+
+def test_a_rare_name_no_article_uses_is_refused_however_well_a_sentence_scores(tmp_path, embedder):
+    """"How much will the zzqwertyplan cost?" of articles on what other things cost: a name
+    the articles never use, nor anything like it, is a refusal; a spelling that differs a
+    little ("harbor"), or a common word that is missing, leaves the rule as it was."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "bridge.txt").write_text(
+        "Harbour bridge plan approved\n\nThe city council approved the harbour bridge plan on "
+        "Tuesday. The plan will cost 40 million dollars, the mayor said, and work starts in spring.")
+    (articles / "gym.txt").write_text(
+        "School budget\n\nThe school board said the new gymnasium will cost about 12 million "
+        "dollars. Parents asked how much the repairs would cost.")
+    settings = Settings(home=tmp_path / "home")
+    ingest([articles], settings, progress=False, embedder=embedder)
+    assistant = Assistant.open(settings=settings, embedder=embedder)
+    for name in ("zzqwertyplan", "Quoxtrelville bridge plan"):
+        answer = assistant.ask(f"How much will the {name} cost?")
+        assert answer.refused and "40 million" not in answer.text, answer.text
+    answer = assistant.ask("How much will the harbor bridge plan cost?")  # like "harbour"
+    assert not answer.refused and "40 million" in answer.text
 
 
 @pytest.mark.parametrize(("question", "context", "own", "scored_by"), [

@@ -15,7 +15,7 @@ from newsdesk.evals.processes import free_port
 from newsdesk.index.ingest import ingest
 from newsdesk.index.settings import Settings
 from tests.conftest import SEEDS
-from tests.rag.fake_llm import GARBAGE, SLOW, FakeModelServer, source_with
+from tests.rag.fake_llm import GARBAGE, REFUSED, SLOW, FakeModelServer, source_with
 
 QUESTION = "What did Gerasimov report to Putin about Kursk?"
 
@@ -121,6 +121,21 @@ def test_slow_or_garbage_model_falls_back_to_the_extractive_answer(behaviour, ex
     assert time.monotonic() - started < 4.5
     assert expected in answer.notice and "extractive answer instead" in answer.notice
     assert answer.answerer == "extractive" and "86%" in answer.text and answer.citations
+
+
+def test_the_model_server_s_own_error_text_never_reaches_the_user(server, seed_settings,
+                                                                    embedder, caplog):
+    server.reply = lambda m: REFUSED
+    settings = seed_settings.but(llm="openai-like", llm_url=f"{server.url}/v1",
+                                 llm_model="fake-model", llm_api_key="sk-live-4242secret")
+    with caplog.at_level("WARNING", logger="newsdesk.llm"):
+        answer = Assistant.open(settings=settings, embedder=embedder).ask(QUESTION)
+    assert answer.notice.startswith("The language model (openai-like:fake-model) failed: it "
+                                    "answered with an error (HTTP 401)")
+    assert "4242secret" not in answer.notice and "gpu-node" not in answer.notice
+    assert "86%" in answer.text  # the extractive answer instead
+    logged = caplog.text
+    assert "Incorrect API key" in logged and "4242secret" not in logged  # logged, redacted
 
 
 @pytest.mark.parametrize("kind", ["openai-like", "ollama"])

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -68,5 +69,30 @@ def test_the_app_tells_chat_users_what_the_cli_says_and_recovers(chroma, tmp_pat
         port = url.rsplit(":", 1)[1]
         log = (chroma["settings"].home / f"server-{port}.log").read_text()
         assert "Traceback" not in log and log.count("Cannot reach the Chroma server") == 1
+    finally:
+        stop(app)
+
+
+def test_twenty_callers_of_a_frozen_server_are_all_told_within_the_timeout(chroma, tmp_path):
+    """Once the server is known to be down, the next callers are told at once (a circuit
+    breaker) instead of each waiting out the timeout behind the app's two workers in turn."""
+    app, url = start_server(chroma["settings"].home, "--no-mcp", "--chroma-url", chroma["url"],
+                            "--chroma-timeout", "3")
+    try:
+        def ask(_=None) -> tuple[float, dict]:
+            started = time.monotonic()
+            with httpx.Client(timeout=120) as client:
+                reply = client.post(f"{url}/gradio_api/run/ask",
+                                    json={"data": ["Who flanked Putin?", 8, [], "", "", ""]}).json()
+            return time.monotonic() - started, reply
+
+        assert "Lukashenka" in ask()[1]["data"][0]["answer"]
+        chroma["process"].send_signal(signal.SIGSTOP)
+        with ThreadPoolExecutor(20) as pool:
+            told = list(pool.map(ask, range(20)))
+        assert all("did not answer within 3 s" in str(reply) for _, reply in told), told[0]
+        assert max(seconds for seconds, _ in told) < 3 + 7  # before: 20 / 2 workers x 3 s = 30 s
+        chroma["process"].send_signal(signal.SIGCONT)
+        assert "Lukashenka" in ask()[1]["data"][0]["answer"]  # answers again once it does
     finally:
         stop(app)

@@ -4,22 +4,32 @@ route, clean errors, many clients. Real servers on 127.0.0.1, the real model and
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from newsdesk.app import UPLOADS, Desk, add_articles
+from newsdesk.app import MAX_UPLOADS_MB, UPLOADS, Desk, add_articles
+from newsdesk.evals.processes import without_root
+from newsdesk.evals.stress import STAGES, page_event, upload
 from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from tests.conftest import SECOND_SEED, run_async, start_server, stop
 
 LOGIN = ("reader", "s3cret")
 BASIC = {"Authorization": "Basic " + base64.b64encode(b"reader:s3cret").decode()}
+
+
+def shown(markdown: str) -> str:
+    """Markdown as the page shows it: its escapes undone."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def _upload(tmp_path: Path, name: str, text: str) -> Path:
@@ -49,6 +59,48 @@ def test_an_upload_never_replaces_an_article_it_did_not_add(seed_home, embedder,
     assert "read-only" in add_articles(read_only, [_upload(tmp_path, "new.txt", "A new report.")])
 
 
+def test_two_uploads_of_one_name_at_once_keep_one_and_refuse_the_other(seed_home, embedder,
+                                                                         tmp_path):
+    desk = Desk(Settings(home=seed_home), embedder)
+    texts = ["The Zindelport ferry resumed service on Friday after a strike.",
+             "The Quoxtrel tram line closed on Monday for repairs to its bridge."]
+    files = [_upload(tmp_path, "report.txt", text) for text in texts]
+    start = threading.Barrier(2)
+    reports: list[str] = [""] * 2
+
+    def add(n: int) -> None:
+        start.wait(timeout=60)
+        reports[n] = shown(add_articles(desk, [files[n]]))
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=240)
+    added = [n for n, report in enumerate(reports) if "report.txt: added" in report]
+    assert len(added) == 1, reports
+    assert "report.txt: refused: an upload named 'report' is already indexed" in reports[1 - added[0]]
+    kept = Store.open(desk.settings).document(UPLOADS + "report")
+    assert kept.text == texts[added[0]] == (seed_home / "uploads" / "report.txt").read_text()
+
+
+def test_the_upload_report_names_each_file_and_what_became_of_it(seed_home, embedder, tmp_path):
+    desk = Desk(Settings(home=seed_home), embedder)
+    good = _upload(tmp_path, "ferry.txt", "The Zindelport ferry resumed service on Friday.")
+    add_articles(desk, [good])
+    binary = tmp_path / "broken.txt"
+    binary.write_bytes(b"\x00\xff\x00garbage" * 100)
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ" + bytes(100))
+    report = shown(add_articles(desk, [good, binary, program,
+                                       _upload(tmp_path, "tram.md", "# Tram\n\nThe tram line closed.")]))
+    assert "- ferry.txt: unchanged (already indexed)" in report
+    assert "- tram.md: added" in report
+    assert "- ⚠️ broken.txt: skipped: binary file, not text" in report
+    assert "- ⚠️ setup.exe: refused: not an article file" in report
+    assert not (seed_home / "uploads" / "broken.txt").exists()  # nothing kept that was not read
+
+
 def test_the_app_answers_from_another_process_ingest_without_a_restart(seed_home, tmp_path):
     process, url = start_server(seed_home, "--no-mcp")
     try:
@@ -72,8 +124,10 @@ def test_the_app_answers_from_another_process_ingest_without_a_restart(seed_home
 
 
 @pytest.fixture(scope="module")
-def login_url(app_home):
-    process, url = start_server(app_home, "--auth", ":".join(LOGIN))
+def login_url(app_home, tmp_path_factory):
+    login = tmp_path_factory.mktemp("login") / "login.txt"
+    login.write_text(":".join(LOGIN) + "\n")  # a file, not a flag: flags show in `ps`
+    process, url = start_server(app_home, "--auth-file", str(login))
     yield url
     stop(process)
 
@@ -187,3 +241,82 @@ def test_many_clients_at_once_all_get_answers(app_url):
     for thread in threads:
         thread.join(timeout=240)
     assert failures == [] and not any(t.is_alive() for t in threads)
+
+
+def test_chat_tabs_closed_at_every_stage_leave_the_server_answering(app_home, tmp_path):
+    """A tab closed while its answer streams (before, during, right after the answer, with the
+    stream left open) is one broken connection to `newsdesk serve`, never the end of it."""
+    process, url = start_server(app_home, "--no-mcp", cli=True)
+    lost = []
+
+    def tab(n: int) -> None:
+        try:
+            page_event(url, "respond", {"question": "Who flanked Putin?"},
+                       hang_up_at=STAGES[n % len(STAGES)], reset=bool(n // len(STAGES) % 2))
+        except (httpx.HTTPError, OSError) as error:
+            lost.append(repr(error))
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(tab, range(40)))
+        assert process.poll() is None and lost == [], (process.poll(), lost[:3])
+        answer = page_event(url, "respond", {"question": "Who flanked Putin?"})
+        assert "Lukashenka" in json.dumps(answer["output"]), answer
+    finally:
+        stop(process)
+    log = (app_home / f"server-{url.rsplit(':', 1)[1]}.log").read_text()
+    assert "stopping: SIGTERM received" in log and "Traceback" not in log  # its end is told
+
+
+def test_a_read_only_server_stores_no_upload(app_home):
+    process, url = start_server(app_home, "--no-mcp", "--read-only")
+    try:
+        status, reply = upload(url, [("tool.exe", b"MZ" + bytes(1000)), ("a.txt", b"An article.")])
+        assert status == 403 and "read-only" in reply, reply
+    finally:
+        stop(process)
+
+
+def test_uploads_stop_at_their_total_cap(seed_home):
+    (seed_home / "uploads").mkdir()
+    with open(seed_home / "uploads" / "held.txt", "wb") as held:  # sparse: 199 MB on paper
+        held.truncate((MAX_UPLOADS_MB - 1) * 1024 * 1024)
+    process, url = start_server(seed_home, "--no-mcp")
+    try:
+        status, reply = upload(url, [("big.txt", b"A report. " * 200_000)])  # 2 MB
+        assert status == 413 and f"limited to {MAX_UPLOADS_MB} MB in all" in reply
+        status, reply = upload(url, [("small.txt", b"The Zindelport ferry ran on time.")])
+        assert status == 200 and "small.txt: added" in shown(reply), reply
+    finally:
+        stop(process)
+
+
+def test_a_read_only_home_is_one_clear_line_from_ask_ingest_and_upload(seed_home, tmp_path):
+    for path in (seed_home, *seed_home.rglob("*")):
+        path.chmod(path.stat().st_mode & ~0o222)
+    article = tmp_path / "ferry.txt"
+    article.write_text("The Zindelport ferry resumed service on Friday.")
+    try:
+        for args in (["ask", "Who flanked Putin?"], ["ingest", str(article)]):
+            done = subprocess.run(without_root([sys.executable, "-m", "newsdesk.cli", "--home",
+                                                str(seed_home), *args]),
+                                  capture_output=True, text=True, timeout=240, env=os.environ)
+            assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+            assert f"The index folder {seed_home} is read-only" in done.stderr
+        log = tmp_path / "server.log"
+        process, url = start_server(seed_home, "--no-mcp", log=log, wrapper=without_root([]))
+        try:
+            status, reply = upload(url, [("ferry.txt", article.read_bytes())])
+            assert status == 200, reply
+            assert f"The index folder {seed_home} is read-only" in shown(reply), reply
+        finally:
+            stop(process)
+        assert "Traceback" not in log.read_text()
+        file = tmp_path / "not-a-folder"
+        file.write_text("")
+        done = subprocess.run([sys.executable, "-m", "newsdesk.cli", "--home", str(file), "ingest",
+                               str(article)], capture_output=True, text=True, timeout=240)
+        assert done.returncode == 2 and "is a file" in done.stderr and "Traceback" not in done.stderr
+    finally:
+        for path in (seed_home, *seed_home.rglob("*")):
+            path.chmod(path.stat().st_mode | 0o200)

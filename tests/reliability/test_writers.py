@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 
 from filelock import FileLock
 
+from newsdesk.app import Desk, add_articles
 from newsdesk.evals.stress import write_corpus
 from newsdesk.index.ingest import ingest, lexical_folder, refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
@@ -17,7 +19,7 @@ from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 
 
-def _ingest(home, *paths) -> subprocess.Popen:
+def _ingest(home, *paths) -> subprocess.Popen:  # paths, and flags
     return subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "--home", str(home), "ingest",
                              *map(str, paths)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=os.environ)
@@ -48,10 +50,12 @@ def test_a_second_ingest_waits_and_says_who_holds_the_lock(tmp_path):
     lock = FileLock(home / "ingest-newsdesk.lock")
     lock.acquire()
     (home / "ingest-newsdesk.holder").write_text("pid 4242 on testhost, since now")
-    waiting = _ingest(home, corpus)
+    waiting = _ingest(home, corpus, "--quiet")  # waiting is not progress: --quiet tells it too
     seen = ""
     deadline = time.monotonic() + 120
     while "waiting for the ingest" not in seen and time.monotonic() < deadline:
+        if not select.select([waiting.stderr], [], [], deadline - time.monotonic())[0]:
+            break
         line = waiting.stderr.readline()
         if not line:
             break
@@ -104,3 +108,20 @@ def test_ingest_bumps_the_version_after_writing(tmp_path, embedder, seed_copy, m
     ingest([seed_copy], settings, progress=False, embedder=embedder)
     after = Store.open(settings).corpus_version
     assert before not in versions and versions[0] != after  # changed before and after the writes
+
+
+def test_the_index_folder_is_private(tmp_path, embedder, seed_copy):
+    """NEWSDESK_HOME holds the user's articles: folders 0700, files 0600 (Chroma's database,
+    the BM25 index, uploads, the writer lock)."""
+    settings = Settings(home=tmp_path / "home")
+    ingest([seed_copy], settings, progress=False, embedder=embedder)
+    upload = tmp_path / "ferry.txt"
+    upload.write_text("The Zindelport ferry resumed service on Friday.")
+    add_articles(Desk(settings, embedder), [upload])
+    made = [settings.home, *settings.home.rglob("*")]
+    assert settings.home / "chroma" / "chroma.sqlite3" in made
+    assert settings.home / "uploads" / "ferry.txt" in made
+    assert any(path.parent.parent.name == "bm25" for path in made)
+    loose = {str(path.relative_to(settings.home)): oct(path.stat().st_mode & 0o777)
+             for path in made if path.stat().st_mode & 0o077}
+    assert loose == {}
