@@ -185,8 +185,8 @@ def _parser() -> argparse.ArgumentParser:
     tune.add_argument("--quiet", action="store_true", help="no progress bars")
     tune.set_defaults(run=_tune)
 
-    learn = commands.add_parser("train", help="fit the answerer's sentence scorer on RealTimeQA "
-                                              "train (writes rag/sentence_scorer.json)")
+    learn = commands.add_parser("train", help="fit the answerer's scorer and thresholds on RealTimeQA "
+                                              "train (writes rag/fitted.json)")
     learn.add_argument("--train", type=Path, help="RealTimeQA folder to fit on (default: the "
                                                   "sample of ../shared/bench/realtimeqa-train)")
     learn.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from newsdesk.assistant import Assistant
 from newsdesk.extractive import AnswerConfig
+from newsdesk.fitted import Fitted
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError, IndexMissingError
 from newsdesk.index.ingest import ingest
@@ -100,11 +101,13 @@ def _outdated(settings: Settings) -> bool:
         store.close()
 
 
-def open_assistant(settings: Settings, system: System, embedder: Embedder) -> Assistant:
-    """The assistant of `system` over the index of `settings` (with its LLM, if any)."""
+def open_assistant(settings: Settings, system: System, embedder: Embedder,
+                   fitted: Fitted | None = None) -> Assistant:
+    """The assistant of `system` over the index of `settings` (with its LLM, if any), with the
+    fitted values `fitted` (default: the packaged ones)."""
     return Assistant.open(settings=settings if system.llm else settings.but(llm="extractive"),
                           retrieval=system.retrieval, answering=system.answering,
-                          embedder=embedder)
+                          embedder=embedder, fitted=fitted)
 
 
 def is_default(system: System) -> bool:

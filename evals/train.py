@@ -10,19 +10,22 @@
    sentence, or one of its best three, holds the answer.
 3. The weight of the learned score beside the hand-set one, and the margin, are chosen on the
    out-of-fold scores: the answers must be no longer than the hand-set score's (`choose_blend`).
-4. Fitted on all of train, the weights are written beside `newsdesk/scorer.py`, with the figures.
+4. The scorer is fitted on all of train, and kept with the figures.
 5. The answer types (`newsdesk.scorer.AnswerTypes`): each question is labelled with the entity
    type spaCy gives most of its four choices ("" when they are no entity), and a logistic
    regression reads that type from the vectors of the question and of its question phrase.
    Its out-of-fold probabilities choose `AnswerConfig.short_type` (`choose_short_type`), on
-   the answers of step 3; fitted on all of train, it is written beside the sentence scorer.
+   the answers of step 3; it is fitted on all of train.
 6. The refusal thresholds of `AnswerConfig` (`min_score`, `min_coverage`): every train
    question as asked, and each whose passages hold its correct choice twice more, to be
    refused: of the index without the articles that hold the choice (a near miss), and without
    its whole story (off the story), the question's words that only the articles taken out use
    counted as unknown (of its topic words: `extractive.topic_words`). Of the thresholds that
    refuse at most `MOST_REFUSED` of the questions as asked, the ones that refuse most of the
-   others are chosen (`choose_refusals`); they are printed, for `AnswerConfig`'s defaults.
+   others are chosen (`choose_refusals`).
+7. All of it is written as one file, the fitted values (`newsdesk.fitted`, rag/fitted.json):
+   the scorer, the answer types, the values chosen for `AnswerConfig`'s defaults, and the
+   embedding model, data and day they were fitted with. Tables of each step are printed.
 """
 
 from __future__ import annotations
@@ -44,10 +47,11 @@ from newsdesk.evals.realtimeqa import asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
 from newsdesk.evals.tune import train_sample
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, RefusalGrounds, question_features
+from newsdesk.fitted import FITTED, AnswerDefaults, Fitted, FittedModel, FittedOn, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.lexical import tokenize
 from newsdesk.index.settings import Settings
-from newsdesk.scorer import TYPES, WEIGHTS, AnswerTypes, SentenceScorer, short_types
+from newsdesk.scorer import AnswerTypes, SentenceScorer, short_types
 from newsdesk.types import Evidence
 
 KINDS = ("who", "when", "where", "how much", "what", "which")
@@ -71,10 +75,13 @@ KINDS_OF_CASE = ("asked", "answerable", *UNANSWERABLE)
 
 def _default_answerer(data: Path, settings: Settings, embedder: Embedder,
                       progress: bool) -> tuple[Assistant, ExtractiveAnswerer]:
-    """The default assistant over the indexed train folder `data`, and its extractive answerer."""
+    """The default assistant over the indexed train folder `data`, and its extractive answerer
+    (it starts from the packaged values, whatever model they were fitted with: train reads only
+    their thresholds and the hand-set scores)."""
     indexed = open_index(data.resolve().name, [data / "corpus.jsonl"], DEFAULT, embedder, settings,
                          progress)
-    assistant = open_assistant(indexed, DEFAULT, embedder)
+    start = packaged().starting_point(embedder.name, embedder.dimension)
+    assistant = open_assistant(indexed, DEFAULT, embedder, start)
     answerer = assistant.answerers["extractive"]
     assert isinstance(answerer, ExtractiveAnswerer)
     return assistant, answerer
@@ -263,9 +270,9 @@ def fit(features: list[str], x: np.ndarray, y: np.ndarray, c: float = 1.0,
                           fitted or {})
 
 
-def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, types_out: Path = TYPES,
-         progress: bool = True) -> dict:
-    """Gather, cross-validate, fit on all of train and write the weights and answer types."""
+def main(train: Path | None, settings: Settings, out: Path = FITTED, progress: bool = True) -> dict:
+    """Gather, cross-validate, choose, fit on all of train and write the fitted values to `out`;
+    returns the figures."""
     started = time.perf_counter()
     embedder = Embedder.of(settings)
     train = train or train_sample()
@@ -273,15 +280,14 @@ def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, types_out:
     learned = out_of_fold(data)
     figures = cross_validate(data, learned)
     blends, chosen = choose_blend(data, learned)
+    today = time.strftime("%Y-%m-%d")
     questions = len(np.unique(data["groups"]))
     answerable = len(np.unique(data["groups"][data["y"] == 1]))
     fitted = {"data": str(train), "questions": questions, "with_an_answering_sentence": answerable,
               "sentences": len(data["y"]), "folds": FOLDS, "kinds": list(KINDS),
               "cross_validated": {k: round(v, 3) for k, v in figures.items()},
-              "blend": blends, "chosen": chosen,
-              "date": time.strftime("%Y-%m-%d")}
+              "blend": blends, "chosen": chosen, "date": today}
     scorer = fit(data["features"], data["x"], data["y"], fitted=fitted)
-    scorer.save(out)
     print(f"{questions} questions ({answerable} with a sentence holding the answer), "
           f"{len(data['y'])} sentences, {time.perf_counter() - started:.0f} s")
     print("| score | best sentence holds the answer | one of the best three |\n|---|---|---|")
@@ -292,18 +298,27 @@ def main(train: Path | None, settings: Settings, out: Path = WEIGHTS, types_out:
         print(f"| {row['weight']} | {row['margin']} | {row['holds_choice']:.3f} ± {row['se']:.3f} "
               f"| {row['sentences']} |")
     print(f"chosen: learned_weight={chosen['weight']}, learned_margin={chosen['margin']} "
-          f"(AnswerConfig's defaults: {AnswerConfig().learned_weight}, "
-          f"{AnswerConfig().learned_margin})")
-    print(f"wrote {out}")
-    fitted["answer_types"] = answer_types(data, data["baseline"] + chosen["weight"] * learned,
-                                          chosen["margin"], types_out)
-    fitted["refusals"] = refusals(refusal_cases(train, settings, embedder, progress))
-    return fitted
+          f"(until now: {AnswerConfig().learned_weight}, {AnswerConfig().learned_margin})")
+    types = answer_types(data, data["baseline"] + chosen["weight"] * learned, chosen["margin"])
+    refused = refusals(refusal_cases(train, settings, embedder, progress))
+    held, current = refused.get("chosen", {}), AnswerConfig()  # none chosen: they are kept
+    values = Fitted(
+        FittedModel(id=embedder.name, dimension=embedder.dimension),
+        FittedOn(data=train.resolve().name, questions=questions, date=today),
+        scorer, types,
+        AnswerDefaults(learned_weight=chosen["weight"], learned_margin=chosen["margin"],
+                       short_type=types.fitted["chosen"]["least"],
+                       min_score=held.get("min_score", current.min_score),
+                       on_topic=held.get("on_topic", current.on_topic),
+                       min_coverage=held.get("min_coverage", current.min_coverage)))
+    values.save(out)
+    print(f"\nwrote {out}: {values.answer.model_dump()}")
+    return {**fitted, "answer_types": types.fitted, "refusals": refused}
 
 
-def answer_types(data: dict, scores: np.ndarray, margin: float, out: Path = TYPES) -> dict:
+def answer_types(data: dict, scores: np.ndarray, margin: float) -> AnswerTypes:
     """Step 5: cross-validate the answer types, choose `short_type` on the answers that
-    `scores` and `margin` make, fit on all of train and write them."""
+    `scores` and `margin` make (in the figures, `fitted["chosen"]`), fit on all of train."""
     vectors = np.stack([q["vector"] for q in data["questions"]])
     labels = [q["type"] for q in data["questions"]]
     likely = out_of_fold_types(vectors, labels)
@@ -315,21 +330,19 @@ def answer_types(data: dict, scores: np.ndarray, margin: float, out: Path = TYPE
               "cross_validated_accuracy": round(accuracy, 3),
               "most_common_type": round(max(map(labels.count, set(labels))) / len(labels), 3),
               "short_type": rows, "chosen": chosen, "date": time.strftime("%Y-%m-%d")}
-    fit_types(vectors, labels, fitted).save(out)
     print(f"\nanswer types: {accuracy:.3f} right out of fold (the most common type alone: "
           f"{fitted['most_common_type']:.3f})")
     print("| least type probability | short answers | right | precision |\n|---|---|---|---|")
     for row in rows:
         print(f"| {row['least']} | {row['short_answers']} | {row['right']} | {row['precision']} |")
-    print(f"chosen: short_type={chosen['least']} (AnswerConfig's default: "
-          f"{AnswerConfig().short_type}); wrote {out}")
-    return fitted
+    print(f"chosen: short_type={chosen['least']} (until now: {AnswerConfig().short_type})")
+    return fit_types(vectors, labels, fitted)
 
 
 def refusals(cases: list[dict]) -> dict:
     """Step 6: choose the refusal thresholds on `cases` and print them beside today's."""
     if not any("near_miss" in case for case in cases):
-        print("\nrefusals: no question's passages hold its answer; thresholds not chosen")
+        print("\nrefusals: no question's passages hold its answer; the thresholds are kept")
         return {}
     chosen, current = choose_refusals(cases)[1], refusal_rates(cases, AnswerConfig())
     answerable = sum("near_miss" in case for case in cases)
@@ -338,7 +351,7 @@ def refusals(cases: list[dict]) -> dict:
           "it (a near miss) and without its story (off the story)")
     print("| thresholds | min_score | on_topic | min_coverage | refused as asked | answerable "
           "refused | near misses refused | off the story refused |\n|---|---|---|---|---|---|---|---|")
-    for name, row in (("AnswerConfig's defaults", current), ("chosen", chosen)):
+    for name, row in (("until now", current), ("chosen", chosen)):
         print(f"| {name} | {row['min_score']} | {row['on_topic']} | {row['min_coverage']} "
               f"| {row['asked']:.3f} | {row['answerable']:.3f} | {row['near_miss']:.3f} "
               f"| {row['off_story']:.3f} |")

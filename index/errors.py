@@ -6,7 +6,10 @@ non-zero instead of showing a traceback.
     NewsdeskError
      ├── BadInputError           a question, file or option newsdesk cannot use
      ├── IndexMissingError       nothing has been ingested yet
-     ├── ModelMismatchError      the index was built with another embedding model or chunker
+     ├── ModelMismatchError      the index (or the fitted values) were made with another
+     │                           embedding model, or the index with another chunker
+     ├── FittedValuesError       the answerer's fitted values (rag/fitted.json) are missing
+     │                           or not as newsdesk reads them
      ├── BackendUnreachableError a Chroma server or LLM that does not answer
      └── FetchError              a link or feed that cannot be fetched or read
 """
@@ -26,6 +29,10 @@ class IndexMissingError(NewsdeskError):
 
 class ModelMismatchError(NewsdeskError):
     """The index was built with settings that differ from the ones in use."""
+
+
+class FittedValuesError(NewsdeskError):
+    """The fitted-values file (`newsdesk.fitted`) cannot be read, or is of another shape."""
 
 
 class BackendUnreachableError(NewsdeskError):

@@ -14,10 +14,12 @@ mapped into it at build time. Other tools import from here, never from the priva
 from newsdesk.answerer import Answerer
 from newsdesk.assistant import Assistant
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
+from newsdesk.fitted import Fitted
 from newsdesk.fusion import reciprocal_rank_fusion
 from newsdesk.index.errors import (
     BackendUnreachableError,
     BadInputError,
+    FittedValuesError,
     IndexMissingError,
     ModelMismatchError,
     NewsdeskError,
@@ -62,6 +64,8 @@ __all__ = [
     "Evidence",
     "ExtractiveAnswerer",
     "Filters",
+    "Fitted",
+    "FittedValuesError",
     "IndexMissingError",
     "IngestReport",
     "LLMAnswerer",

@@ -10,6 +10,7 @@ from pathlib import Path
 from newsdesk import conversation
 from newsdesk.answerer import Answerer, final_answer
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_several
+from newsdesk.fitted import Fitted
 from newsdesk.index.embed import Embedder
 from newsdesk.index.errors import BadInputError
 from newsdesk.index.settings import Settings
@@ -66,17 +67,24 @@ class Assistant:
         retrieval: RetrievalConfig | None = None,
         answering: AnswerConfig | None = None,
         embedder: Embedder | None = None,
+        fitted: Fitted | None = None,
     ) -> Assistant:
         """An assistant over the index at `home` (or a Chroma server at `chroma_url`).
 
         With an LLM in `settings` (default: from the environment), answers are written by the
-        model and checked; otherwise, and per question on request, by the extractive answerer.
+        model and checked; otherwise, and per question on request, by the extractive answerer,
+        with the fitted values `fitted` (default: the packaged ones, `newsdesk.fitted`).
+
+        Raises:
+            ModelMismatchError: the index, or the fitted values, were made with another
+                embedding model than the settings name.
+            FittedValuesError: the fitted values cannot be read.
         """
         settings = settings or Settings.load(home=home, chroma_url=chroma_url)
         retriever = Retriever.open(settings=settings, config=retrieval, embedder=embedder)
-        extractive = ExtractiveAnswerer(retriever.embedder, answering or AnswerConfig(),
+        extractive = ExtractiveAnswerer(retriever.embedder, answering,
                                         retriever.lexical.unknown_words,
-                                        retriever.lexical.unlike_words)
+                                        retriever.lexical.unlike_words, fitted)
         answerers: dict[str, Answerer] = {"extractive": extractive}
         if settings.llm_enabled:
             answerers["llm"] = LLMAnswerer.from_settings(settings, retriever.embedder, extractive)

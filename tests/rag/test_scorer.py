@@ -1,20 +1,16 @@
 """The learned sentence scorer: its features on sentences from outside the seeds, and the
-packaged weights."""
+packaged weights (`newsdesk.fitted`)."""
+
+import json
 
 import numpy as np
 import pytest
 
 from newsdesk import language
 from newsdesk.citations import Sentence
+from newsdesk.fitted import packaged
 from newsdesk.index.store import chunk_id
-from newsdesk.scorer import (
-    AnswerTypes,
-    SentenceScorer,
-    packaged,
-    packaged_types,
-    sentence_features,
-    short_types,
-)
+from newsdesk.scorer import AnswerTypes, SentenceScorer, sentence_features, short_types
 from newsdesk.types import Passage
 
 TEXT = ("The ferry left Dover at noon. It sank near Calais, officials said. "
@@ -54,8 +50,8 @@ def test_kind_features_are_on_only_for_that_kind_of_question():
     assert not many["where*new_names"].any()
 
 
-def test_the_packaged_weights_read_every_feature_and_were_cross_validated(tmp_path):
-    scorer = packaged()
+def test_the_packaged_weights_read_every_feature_and_were_cross_validated():
+    scorer = packaged().sentence_scorer
     table = features("Where did the ferry sink?")
     assert set(scorer.features) == set(sentence_features(
         language.read_question("Who?"), set(), sentences(), np.zeros(3), np.zeros(3),
@@ -65,18 +61,16 @@ def test_the_packaged_weights_read_every_feature_and_were_cross_validated(tmp_pa
     table = sentence_features(language.read_question("Where did the ferry sink?"), set(),
                               sentences(), np.array([0.5, 0.7, 0.2]), np.zeros(3), scorer.kinds)
     assert scorer.score(table).shape == (3,)
-    scorer.save(tmp_path / "weights.json")
-    again = SentenceScorer.load(tmp_path / "weights.json")
+    again = SentenceScorer.from_json(json.loads(json.dumps(scorer.as_json())))
     assert np.allclose(again.score(table), scorer.score(table), atol=1e-4)
 
 
-def test_answer_types_are_probabilities_and_survive_a_round_trip(tmp_path):
+def test_answer_types_are_probabilities_and_survive_a_round_trip():
     types = AnswerTypes(("", "GPE", "ORG"), np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 1.0]]),
                         np.zeros(3), {"questions": 3})
     likely = types.likely(np.array([1.0]), np.array([0.0]))
     assert sum(likely.values()) == pytest.approx(1.0) and max(likely, key=likely.get) == "GPE"
-    types.save(tmp_path / "types.json")
-    again = AnswerTypes.load(tmp_path / "types.json")
+    again = AnswerTypes.from_json(json.loads(json.dumps(types.as_json())))
     assert again.labels == types.labels
     assert again.likely(np.array([1.0]), np.array([0.0])) == pytest.approx(likely)
 
@@ -96,7 +90,7 @@ def test_a_question_word_names_the_short_answer_types_before_the_learned_ones():
     ("What percentage of voters backed the referendum?", "PERCENT"),
 ])
 def test_the_packaged_answer_types_read_the_type_from_the_question(embedder, question, expected):
-    types = packaged_types()
+    types = packaged().answer_types
     likely = types.likely(*embedder.embed([question, language.read_question(question).phrase]))
     assert max(likely, key=likely.get) == expected
     assert types.fitted["cross_validated_accuracy"] > types.fitted["most_common_type"]
