@@ -47,10 +47,10 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from newsdesk import Answer, Assistant, Checking, TextPiece, language, when
+from newsdesk.core.errors import BadInputError, IndexMissingError, NewsdeskError
+from newsdesk.core.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError, IndexMissingError, NewsdeskError
 from newsdesk.index.ingest import ingest, one_writer
-from newsdesk.index.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
 from newsdesk.index.web import fetcher_for, is_link, read_links
 from newsdesk.library import Article, Library, Source, shown_date
 

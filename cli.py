@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from newsdesk import when
-from newsdesk.index.errors import NewsdeskError
-from newsdesk.index.settings import (
+from newsdesk.core.errors import NewsdeskError
+from newsdesk.core.settings import (
     FETCH_FLAGS,
     INDEX_FLAGS,
     LLM_FLAGS,

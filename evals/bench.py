@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from newsdesk.core.settings import Settings
 from newsdesk.evals.metrics import percentiles
 from newsdesk.evals.processes import start_app, start_chroma, stop
 from newsdesk.evals.report import REPORTS
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import title_prefix
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import EMBED_INPUT
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,13 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
+from newsdesk.core.settings import Settings
 from newsdesk.evals.newsroom import Newsroom
 from newsdesk.evals.report import REPORTS
 from newsdesk.index import wire
 from newsdesk.index.embed import Embedder
 from newsdesk.index.fetch import Fetcher, FetchPolicy
 from newsdesk.index.ingest import title_prefix
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from newsdesk.index.watch import Watcher
 

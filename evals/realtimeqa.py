@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.evals import metrics
 from newsdesk.evals.report import SuiteResult, SystemResult
 from newsdesk.evals.systems import System, is_default, open_assistant, open_index
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError
-from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters, check_as_of
 
 BUDGET = 1000  # word pieces of context every system gets for "answer in context"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsdesk.index.errors import BadInputError
+from newsdesk.core.errors import BadInputError
 
 REPORTS = Path("reports")
 PUBLISHED = Path("docs/results")

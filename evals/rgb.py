@@ -14,12 +14,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.evals import metrics
 from newsdesk.evals.report import SuiteResult, SystemResult
 from newsdesk.evals.systems import System, open_assistant, open_index
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError
-from newsdesk.index.settings import Settings
 
 CORPORA = {"plain": "corpus.jsonl", "counterfactual": "corpus_with_counterfactual.jsonl"}
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.evals import bench, realtimeqa, report, rgb, seeds, temporal
 from newsdesk.evals.systems import SYSTEMS, pick, with_llm
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError
-from newsdesk.index.settings import Settings
 
 GOLD_SETS = {"seeds": "seeds/ (evals/gold/seeds.jsonl)",  # the suites' data, shipped in evals/gold
              "temporal": "evals/gold/temporal/ (evals/gold/temporal.jsonl)"}

@@ -15,11 +15,11 @@ from tqdm import tqdm
 
 from newsdesk import language
 from newsdesk.assistant import Assistant
+from newsdesk.core.settings import Settings
 from newsdesk.evals import metrics
 from newsdesk.evals.report import SuiteResult, SystemResult
 from newsdesk.evals.systems import System, open_assistant, open_index
 from newsdesk.index.embed import Embedder
-from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters
 from newsdesk.types import Answer
 

@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsdesk.core.settings import PACKAGED_MODEL
 from newsdesk.evals.systems import EVAL_HOME
 from newsdesk.index.embed import model_location
 from newsdesk.index.load import Document, find_files, load_file
-from newsdesk.index.settings import PACKAGED_MODEL
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from typing import Any
 
 import httpx
 
+from newsdesk.core.settings import Settings
 from newsdesk.evals.metrics import percentiles
 from newsdesk.evals.processes import start_app, start_chroma, stop, without_root
 from newsdesk.evals.report import REPORTS
@@ -53,7 +54,6 @@ from newsdesk.evals.seeds import SEEDS, load_gold
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import ingest, lexical_folder
 from newsdesk.index.lexical import LexicalIndex
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 
 LOGIN = ("reader", "s3cret")

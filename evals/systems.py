@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from newsdesk.assistant import Assistant
+from newsdesk.core.errors import BadInputError, IndexMissingError
+from newsdesk.core.settings import Settings
 from newsdesk.extractive import AnswerConfig
 from newsdesk.fitted import Fitted
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError, IndexMissingError
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import EMBED_INPUT, Store
 from newsdesk.retrieve import RetrievalConfig
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from newsdesk.core.settings import Settings
 from newsdesk.evals import metrics
 from newsdesk.evals.report import SuiteResult, SystemResult
 from newsdesk.evals.systems import System, open_assistant, open_index
 from newsdesk.index.embed import Embedder
-from newsdesk.index.settings import Settings
 from newsdesk.types import Answer
 
 GOLD = Path(__file__).parent / "gold" / "temporal.jsonl"

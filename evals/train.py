@@ -42,6 +42,7 @@ from tqdm import tqdm
 from newsdesk import language
 from newsdesk.assistant import Assistant
 from newsdesk.citations import passage_sentences
+from newsdesk.core.settings import Settings
 from newsdesk.evals import metrics
 from newsdesk.evals.realtimeqa import asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
@@ -50,7 +51,6 @@ from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, RefusalGrounds
 from newsdesk.fitted import FITTED, AnswerDefaults, Fitted, FittedModel, FittedOn, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.lexical import tokenize
-from newsdesk.index.settings import Settings
 from newsdesk.scorer import AnswerTypes, SentenceScorer, short_types
 from newsdesk.types import Evidence
 

@@ -40,11 +40,11 @@ import numpy as np
 from tqdm import tqdm
 
 from newsdesk import language
+from newsdesk.core.settings import Settings
 from newsdesk.evals.realtimeqa import DEPTH, asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, EVAL_HOME, open_assistant, open_index
 from newsdesk.fusion import Candidates, RetrievalConfig, rank
 from newsdesk.index.embed import Embedder
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import chunk_document
 from newsdesk.inputs import Filters
 

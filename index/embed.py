@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import PACKAGED_MODEL, Settings
 from newsdesk.index.clean import Span
-from newsdesk.index.errors import BadInputError
 from newsdesk.index.onnx_encoder import OnnxEncoder, export
-from newsdesk.index.settings import PACKAGED_MODEL, Settings
 
 
 def model_location(name: str) -> str:

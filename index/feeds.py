@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from newsdesk.index.errors import FetchError
+from newsdesk.core.errors import FetchError
 from newsdesk.index.fetch import Response
 from newsdesk.index.metadata import parse_date
 

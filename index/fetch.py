@@ -34,7 +34,7 @@ from urllib.robotparser import RobotFileParser
 import httpcore
 import httpx
 
-from newsdesk.index.errors import FetchError
+from newsdesk.core.errors import FetchError
 
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from newsdesk.index.errors import BadInputError
+from newsdesk.core.errors import BadInputError
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600

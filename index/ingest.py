@@ -31,13 +31,13 @@ from filelock import FileLock, Timeout
 from numpy import ndarray
 from tqdm import tqdm
 
+from newsdesk.core.errors import BadInputError, IndexMissingError
+from newsdesk.core.settings import Settings
 from newsdesk.index.chunk import Chunk, Chunker
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError, IndexMissingError
 from newsdesk.index.home import FILE_MODE, make_private, writable
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.load import Document, Problem, find_files, load_file
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import (
     DESCRIBED,
     EMBED_INPUT,

@@ -25,17 +25,17 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from newsdesk.index.chunk import Chunk
-from newsdesk.index.clean import Span
-from newsdesk.index.errors import (
+from newsdesk.core.errors import (
     BackendUnreachableError,
     BadInputError,
     IndexMissingError,
     ModelMismatchError,
 )
+from newsdesk.core.settings import Settings
+from newsdesk.index.chunk import Chunk
+from newsdesk.index.clean import Span
 from newsdesk.index.home import not_a_folder, read_only
 from newsdesk.index.load import Document
-from newsdesk.index.settings import Settings
 
 SCHEMA_VERSION = 1
 # What each chunk's embedding reads: "title+text" (the article's title, then the chunk; the quote

@@ -28,13 +28,13 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from newsdesk.core.errors import BadInputError, FetchError
+from newsdesk.core.settings import Settings
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError, FetchError
 from newsdesk.index.feeds import parse_feed
 from newsdesk.index.fetch import FEED_TYPES, Fetcher
 from newsdesk.index.ingest import IngestReport, ingest
 from newsdesk.index.load import Problem
-from newsdesk.index.settings import Settings
 from newsdesk.index.web import FromWeb, fetcher_for, read_items
 
 SEEN_KEPT = 5000  # item ids remembered per feed: far more than a feed lists at once

@@ -16,12 +16,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from tqdm import tqdm
 
-from newsdesk.index.errors import FetchError
+from newsdesk.core.errors import FetchError
+from newsdesk.core.settings import Settings
 from newsdesk.index.feeds import Feed, FeedItem, is_feed, parse_feed
 from newsdesk.index.fetch import FEED_TYPES, PAGE_TYPES, Fetcher, FetchPolicy, Response
 from newsdesk.index.load import Document, Problem, decode, extract_html
 from newsdesk.index.metadata import parse_date
-from newsdesk.index.settings import Settings
 
 # Query parameters that only track who clicked: the same article with or without them.
 _TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")

@@ -13,10 +13,7 @@ mapped into it at build time. Other tools import from here, never from the priva
 
 from newsdesk.answerer import Answerer
 from newsdesk.assistant import Assistant
-from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
-from newsdesk.fitted import Fitted
-from newsdesk.fusion import reciprocal_rank_fusion
-from newsdesk.index.errors import (
+from newsdesk.core.errors import (
     BackendUnreachableError,
     BadInputError,
     FittedValuesError,
@@ -24,8 +21,11 @@ from newsdesk.index.errors import (
     ModelMismatchError,
     NewsdeskError,
 )
+from newsdesk.core.settings import Settings
+from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
+from newsdesk.fitted import Fitted
+from newsdesk.fusion import reciprocal_rank_fusion
 from newsdesk.index.ingest import IngestReport, ingest, remove
-from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters
 from newsdesk.library import Article, Library, Source
 from newsdesk.llm import LLMAnswerer

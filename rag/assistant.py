@@ -9,11 +9,11 @@ from pathlib import Path
 
 from newsdesk import conversation
 from newsdesk.answerer import Answerer, final_answer
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer, asks_for_several
 from newsdesk.fitted import Fitted
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError
-from newsdesk.index.settings import Settings
 from newsdesk.inputs import Filters, check_k, check_question, check_text
 from newsdesk.llm import LLMAnswerer
 from newsdesk.retrieve import RetrievalConfig, Retriever

@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from newsdesk.index.errors import FittedValuesError, ModelMismatchError
+from newsdesk.core.errors import FittedValuesError, ModelMismatchError
 from newsdesk.scorer import AnswerTypes, SentenceScorer
 
 FITTED = Path(__file__).resolve().with_name("fitted.json")

@@ -12,7 +12,7 @@ import datetime
 import re
 from dataclasses import dataclass, replace
 
-from newsdesk.index.errors import BadInputError
+from newsdesk.core.errors import BadInputError
 from newsdesk.index.store import date_number
 
 MAX_QUESTION_CHARS = 4000

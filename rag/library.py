@@ -14,9 +14,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsdesk.index.errors import BadInputError
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.index.ingest import remove
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, StoredDocument
 from newsdesk.types import Answer, Citation, Passage
 

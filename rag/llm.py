@@ -21,10 +21,10 @@ import numpy as np
 from newsdesk import when
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Citations, passage_sentences
+from newsdesk.core.errors import BackendUnreachableError
+from newsdesk.core.settings import Settings
 from newsdesk.index.chunk import sentence_spans
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BackendUnreachableError
-from newsdesk.index.settings import Settings
 from newsdesk.types import (
     Answer,
     AnswerEvent,

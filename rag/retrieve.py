@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from newsdesk import language
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.fusion import Candidates, RetrievalConfig, rank
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import BadInputError
 from newsdesk.index.ingest import refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_document, chunk_sentences, date_number
 from newsdesk.inputs import Filters, check_k, check_question
 from newsdesk.types import Copy, Passage

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.core.settings import Settings
 from newsdesk.evals.processes import start_app, start_chroma, stop
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -12,6 +12,7 @@ import sys
 import tomllib
 
 import newsdesk
+import newsdesk.core
 import newsdesk.evals
 import newsdesk.index
 from tests.conftest import ROOT
@@ -28,18 +29,19 @@ def test_every_module_of_the_package_stands_in_a_layer():
     named = [name for layer in _layers() for name in layer]
     assert len(named) == len(set(named)), "a module stands in two layers"
     assert modules == set(named)
-    assert {"newsdesk.cli", "newsdesk.app", "newsdesk.index", "newsdesk.evals"} <= modules
+    assert {"newsdesk.cli", "newsdesk.app", "newsdesk.index", "newsdesk.evals", "newsdesk.core"} <= modules
 
 
-def test_the_layers_run_from_the_command_line_down_to_the_index():
+def test_the_layers_run_from_the_command_line_down_to_the_core():
     layers = _layers()
-    assert layers[0] == {"newsdesk.cli"} and layers[-1] == {"newsdesk.index"}
+    assert layers[0] == {"newsdesk.cli"} and layers[-2:] == [{"newsdesk.index"}, {"newsdesk.core"}]
     assert layers.index({"newsdesk.evals"}) < next(i for i, layer in enumerate(layers)
                                                    if "newsdesk.retrieve" in layer)
 
 
 def test_importing_any_module_changes_no_environment_variable():
     names = ["newsdesk", "newsdesk.app", "newsdesk.cli", "newsdesk.llama_index"]
+    names += [f"newsdesk.core.{m.name}" for m in pkgutil.iter_modules(newsdesk.core.__path__)]
     names += [f"newsdesk.index.{m.name}" for m in pkgutil.iter_modules(newsdesk.index.__path__)]
     names += [f"newsdesk.evals.{m.name}" for m in pkgutil.iter_modules(newsdesk.evals.__path__)]
     script = ("import importlib, os, sys\n"

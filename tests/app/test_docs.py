@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from newsdesk.index.settings import FLAGS, Settings
+from newsdesk.core.settings import FLAGS, Settings
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from newsdesk.app import _source_block
+from newsdesk.core.settings import Settings
 from newsdesk.evals.newsroom import Newsroom
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from newsdesk.library import Source
 from tests.app.test_browser import ask
 from tests.conftest import SEEDS, start_server, stop

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.core.settings import Settings
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from tests.app.test_browser import ask
 from tests.conftest import SECOND_SEED, SEEDS, start_server, stop
 

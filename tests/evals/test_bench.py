@@ -4,8 +4,8 @@ import json
 
 from newsdesk import Retriever
 from newsdesk.cli import main
+from newsdesk.core.settings import Settings
 from newsdesk.evals import bench
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 
 

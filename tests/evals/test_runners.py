@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 
 from newsdesk.cli import main
+from newsdesk.core.errors import ModelMismatchError
+from newsdesk.core.settings import Settings
 from newsdesk.evals import realtimeqa, rgb, seeds, train
 from newsdesk.evals.report import compare, table
 from newsdesk.evals.systems import DEFAULT, SYSTEMS
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
 from newsdesk.fitted import Fitted, packaged
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import ModelMismatchError
-from newsdesk.index.settings import Settings
 from newsdesk.types import Answer, Citation
 
 FIRST = "000_99e8b240e118b51d"

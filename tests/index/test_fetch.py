@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk.index.errors import FetchError
+from newsdesk.core.errors import FetchError
 from newsdesk.index.fetch import FEED_TYPES, PAGE_TYPES, Fetcher, FetchPolicy, checked_address
 from tests.index.conftest import local_policy
 

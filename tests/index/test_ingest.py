@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from newsdesk.core.errors import BackendUnreachableError, ModelMismatchError
+from newsdesk.core.settings import Settings
 from newsdesk.evals.processes import free_port
-from newsdesk.index.errors import BackendUnreachableError, ModelMismatchError
 from newsdesk.index.ingest import ingest, lexical_folder
 from newsdesk.index.lexical import LexicalIndex
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS
 

@@ -9,10 +9,10 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling
 
 from newsdesk import Retriever
+from newsdesk.core.settings import Settings
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import ingest
 from newsdesk.index.onnx_encoder import exportable
-from newsdesk.index.settings import Settings
 from tests.conftest import CACHE, FIRST_SEED
 
 # Sentences from outside the seeds, of very different lengths, embedded together and alone.

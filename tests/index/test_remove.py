@@ -8,10 +8,10 @@ import threading
 import pytest
 from filelock import FileLock
 
-from newsdesk.index.errors import BadInputError, IndexMissingError
+from newsdesk.core.errors import BadInputError, IndexMissingError
+from newsdesk.core.settings import Settings
 from newsdesk.index.ingest import ingest, lexical_folder, remove
 from newsdesk.index.lexical import LexicalIndex
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from tests.conftest import FIRST_SEED, SECOND_SEED, SEEDS
 

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.evals.newsroom import Route
-from newsdesk.index.errors import BadInputError
 from newsdesk.index.fetch import Fetcher
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from newsdesk.index.watch import Watcher, WatchState, parse_every, read_feeds_file
 from tests.conftest import ROOT

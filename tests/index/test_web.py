@@ -9,11 +9,11 @@ import re
 import pytest
 
 from newsdesk.cli import main
-from newsdesk.index.errors import FetchError
+from newsdesk.core.errors import FetchError
+from newsdesk.core.settings import Settings
 from newsdesk.index.feeds import parse_feed
 from newsdesk.index.fetch import FEED_TYPES, Fetcher
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from newsdesk.index.web import canonical_url, doc_id_of, read_links
 from newsdesk.retrieve import Retriever

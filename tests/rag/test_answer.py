@@ -9,9 +9,9 @@ import pytest
 
 from newsdesk import AnswerConfig, Assistant, Evidence
 from newsdesk.citations import Sentence
+from newsdesk.core.settings import Settings
 from newsdesk.extractive import _compose, _quotation_balance, question_terms, topic_words
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from newsdesk.types import Passage
 
 

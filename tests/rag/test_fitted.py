@@ -7,10 +7,10 @@ import pytest
 
 from newsdesk import fitted as fitted_module
 from newsdesk.cli import main
+from newsdesk.core.errors import FittedValuesError, ModelMismatchError
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
 from newsdesk.fitted import FITTED, Fitted, packaged
 from newsdesk.index.embed import Embedder
-from newsdesk.index.errors import FittedValuesError, ModelMismatchError
 
 
 def _packaged_json() -> dict:

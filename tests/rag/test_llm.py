@@ -11,9 +11,9 @@ import pytest
 
 from newsdesk import Answer, Assistant, BadInputError, Checking, TextPiece
 from newsdesk.cli import main
+from newsdesk.core.settings import Settings
 from newsdesk.evals.processes import free_port
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from tests.conftest import SEEDS
 from tests.rag.fake_llm import GARBAGE, REFUSED, SLOW, FakeModelServer, source_with
 

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from newsdesk import RetrievalConfig, Retriever
-from newsdesk.index.errors import BadInputError, IndexMissingError, ModelMismatchError
-from newsdesk.index.settings import Settings
+from newsdesk.core.errors import BadInputError, IndexMissingError, ModelMismatchError
+from newsdesk.core.settings import Settings
 from newsdesk.inputs import Filters
 
 

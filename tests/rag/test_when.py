@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from newsdesk.index.errors import BadInputError
+from newsdesk.core.errors import BadInputError
 from newsdesk.inputs import Filters, check_as_of
 from newsdesk.when import ages, moment, named_window, spoken
 

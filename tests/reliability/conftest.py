@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.core.settings import Settings
 from newsdesk.evals.stress import write_corpus
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from tests.conftest import SEEDS
 
 

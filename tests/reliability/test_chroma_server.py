@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from newsdesk import BackendUnreachableError, Retriever
+from newsdesk.core.settings import Settings
 from newsdesk.evals.processes import start_chroma
 from newsdesk.index.ingest import ingest
-from newsdesk.index.settings import Settings
 from tests.conftest import SEEDS, start_server, stop
 
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsdesk import Assistant, BadInputError
+from newsdesk.core.settings import Settings
 from newsdesk.index.chunk import Chunker
 from newsdesk.index.ingest import ingest
 from newsdesk.index.load import Document
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from newsdesk.inputs import Filters, check_k, check_question
 

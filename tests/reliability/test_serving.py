@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from newsdesk.app import MAX_UPLOADS_MB, UPLOADS, Desk, add_articles
+from newsdesk.core.settings import Settings
 from newsdesk.evals.processes import without_root
 from newsdesk.evals.stress import STAGES, page_event, upload
-from newsdesk.index.settings import Settings
 from newsdesk.index.store import Store
 from tests.conftest import SECOND_SEED, run_async, start_server, stop
 

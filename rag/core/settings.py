@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from newsdesk.index.errors import BadInputError
+from newsdesk.core.errors import BadInputError
 
 PACKAGED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 LLM_KINDS = ("extractive", "openai-like", "ollama")

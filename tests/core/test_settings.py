@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.index.errors import BadInputError
-from newsdesk.index.settings import FLAGS, SERVE_FLAGS, Settings, add_flags, from_flags
+from newsdesk.core.errors import BadInputError
+from newsdesk.core.settings import FLAGS, SERVE_FLAGS, Settings, add_flags, from_flags
 
 
 def test_defaults_then_environment_then_explicit_values(monkeypatch):
