@@ -211,7 +211,7 @@ def scaled_copy(source: Settings, target: Settings, chunks: int, seed: int = 0) 
 
     original = Store.open(source)
     store = Store.create(target, original.manifest)
-    rows = list(_chunk_rows(original))
+    rows = list(original.all_chunks_with_vectors())
     rng = np.random.default_rng(seed)
     written, copy = 0, 0
     while written < chunks:
@@ -222,9 +222,8 @@ def scaled_copy(source: Settings, target: Settings, chunks: int, seed: int = 0) 
             vectors = np.asarray([r[3] for r in batch], dtype=np.float32)
             vectors += rng.normal(0, 0.02, vectors.shape).astype(np.float32)
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            store.chunks.add(ids=[_copy_id(r[0], copy) for r in batch], documents=[r[1] for r in batch],
-                             metadatas=[{**r[2], "doc_id": f"{r[2]['doc_id']}~{copy}"} for r in batch],
-                             embeddings=vectors)
+            store.add_chunks([(_copy_id(r[0], copy), r[1], {**r[2], "doc_id": f"{r[2]['doc_id']}~{copy}"})
+                              for r in batch], vectors)
             written += len(batch)
         copy += 1
     store.new_corpus_version()
@@ -235,17 +234,6 @@ def scaled_copy(source: Settings, target: Settings, chunks: int, seed: int = 0) 
 def _copy_id(chunk_id: str, copy: int) -> str:
     doc, rest = chunk_id.split("::", 1)
     return f"{doc}~{copy}::{rest}"
-
-
-def _chunk_rows(store):
-    offset = 0
-    while True:
-        got = store.chunks.get(include=["documents", "metadatas", "embeddings"], limit=2000,
-                               offset=offset)
-        if not got["ids"]:
-            return
-        yield from zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
-        offset += len(got["ids"])
 
 
 def measure_queries(name: str, settings: Settings, questions: list[str], embedder: Embedder) -> dict:

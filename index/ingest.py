@@ -236,7 +236,7 @@ def refresh_lexical(store: Store, settings: Settings,
     folder = lexical_folder(settings)
     version = store.corpus_version
     current = LexicalIndex.load(folder)
-    if current is not None and current.version == version and len(current.ids) == store.chunks.count():
+    if current is not None and current.version == version and len(current.ids) == store.chunk_count():
         return current
     ids = store.chunk_ids()
     known = set(current.ids) & ids if current is not None and current.folder else set()
@@ -327,8 +327,7 @@ def _sign_older(store: Store, records: dict[str, dict], skip: set[str], progress
     bar = tqdm(total=len(older), desc="finding wire copies", unit="doc",
                disable=not progress or len(older) < 100)
     for start in range(0, len(older), 256):
-        found = store.documents.get(ids=older[start:start + 256], include=["documents"])
-        for doc_id, text in zip(found["ids"], found["documents"], strict=True):
+        for doc_id, text in store.document_texts(older[start:start + 256]):
             sig = signature(text)
             story = stories.assign(doc_id, sig)
             records[doc_id].update(minhash=encode(sig), story=story)

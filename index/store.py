@@ -18,7 +18,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -232,7 +232,7 @@ class Breaker:
 
 
 class Store:
-    """The chunks and documents collections of one index.
+    """The chunks and documents collections of one index: the only way newsdesk reaches Chroma.
 
     Use `Store.open` to read an existing index, `Store.create` to write one, and `close` when
     done with it: Chroma's embedded client reads other processes' writes only when reopened.
@@ -464,6 +464,24 @@ class Store:
                 return
             offset += _PAGE
 
+    def all_chunks_with_vectors(self) -> Iterator[tuple[str, str, dict, np.ndarray]]:
+        """(id, text, metadata, vector) of every chunk, page by page."""
+        offset = 0
+        while True:
+            page = self.chunks.get(include=["documents", "metadatas", "embeddings"], limit=_PAGE,
+                                   offset=offset)
+            yield from zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"],
+                           strict=True)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def add_chunks(self, rows: list[tuple[str, str, dict]], vectors: np.ndarray) -> None:
+        """Add (id, text, metadata) chunks with their vectors as they are, without records of
+        their documents: the copies that make a benchmark's large index (`evals/bench.py`)."""
+        self.chunks.add(ids=[r[0] for r in rows], documents=[r[1] for r in rows],
+                        metadatas=[r[2] for r in rows], embeddings=vectors)
+
     def chunk_ids(self) -> set[str]:
         """The id of every chunk."""
         return set(self.chunks.get(include=[])["ids"])
@@ -476,9 +494,42 @@ class Store:
             rows += zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         return rows
 
+    def chunks_with_vectors(self, ids: list[str]) -> list[tuple[str, str, dict, np.ndarray]]:
+        """(id, text, metadata, vector) of the chunks with these ids."""
+        found = self.chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        return list(zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"],
+                        strict=True))
+
+    def nearest(self, vector: np.ndarray, n: int, *, sources: Sequence[str] = (),
+                since: str = "", dated: bool = False, last_day: str = "") -> list[tuple[str, float]]:
+        """The `n` chunks nearest to `vector`, as (chunk id, cosine similarity), nearest first.
+
+        Args:
+            vector: A normalised query vector.
+            n: How many chunks at most (fewer when the index holds fewer).
+            sources: Only the chunks of these articles (doc_id or source path).
+            since: Only articles dated on or after this day (YYYY-MM-DD).
+            dated: Only dated articles.
+            last_day: Only articles dated on or before this day; undated ones pass unless `dated`.
+        """
+        # Chroma returns fewer than n_results when the collection is smaller: no count needed.
+        found = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
+                                  where=_where(sources, since, dated, last_day), include=["distances"])
+        return [(chunk_id, 1.0 - distance)  # cosine distance to similarity
+                for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)]
+
+    def document_texts(self, doc_ids: list[str]) -> list[tuple[str, str]]:
+        """(doc_id, full text) of those of `doc_ids` the index holds."""
+        found = self.documents.get(ids=doc_ids, include=["documents"])
+        return list(zip(found["ids"], found["documents"], strict=True))
+
     def count(self) -> tuple[int, int]:
         """(documents, chunks) in the index."""
         return self.documents.count(), self.chunks.count()
+
+    def chunk_count(self) -> int:
+        """Chunks in the index."""
+        return self.chunks.count()
 
     def _pages(self, collection, include: list[str]) -> Iterator[dict]:
         offset = 0
@@ -488,6 +539,23 @@ class Store:
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
+
+
+def _where(sources: Sequence[str], since: str, dated: bool, last_day: str) -> dict | None:
+    """The filters of `Store.nearest` as a Chroma `where`."""
+    clauses: list[dict] = []
+    if sources:
+        names = list(sources)
+        clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
+    if since:
+        clauses.append({"date_number": {"$gte": date_number(since)}})
+    if dated:
+        clauses.append({"date_number": {"$gt": 0}})
+    if last_day:  # undated articles (0) pass `last_day`; `dated` keeps them out above
+        clauses.append({"date_number": {"$lte": date_number(last_day)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def chunk_id(doc_id: str, hash: str, number: int) -> str:

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, replace
 
 from newsdesk.core.errors import BadInputError
-from newsdesk.index.store import date_number
 
 MAX_QUESTION_CHARS = 4000
 MAX_PASSAGES = 100
@@ -149,18 +148,3 @@ class Filters:
     def last_day(self) -> str:
         """The last day an article may be dated: the earlier of `until` and `as_of`."""
         return min((day for day in (self.until, self.as_of) if day), default="")
-
-    def chroma_where(self) -> dict | None:
-        clauses: list[dict] = []
-        if self.sources:
-            names = list(self.sources)
-            clauses.append({"$or": [{"doc_id": {"$in": names}}, {"source": {"$in": names}}]})
-        if self.since:
-            clauses.append({"date_number": {"$gte": date_number(self.since)}})
-        if self.until:
-            clauses.append({"date_number": {"$gt": 0}})
-        if self.last_day:  # undated articles (0) pass `as_of`; `until` keeps them out above
-            clauses.append({"date_number": {"$lte": date_number(self.last_day)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}

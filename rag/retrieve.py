@@ -189,9 +189,8 @@ class Retriever:
                 present.add(following)
         if not wanted:
             return passages
-        found = self.store.chunks.get(ids=[w for w, _ in wanted], include=["documents", "metadatas"])
-        rows = dict(zip(found["ids"], zip(found["documents"], found["metadatas"], strict=True),
-                        strict=True))
+        rows = {chunk_id: (text, meta)
+                for chunk_id, text, meta in self.store.chunks_by_id([w for w, _ in wanted])}
         extra = [_passage(chunk_id, rows[chunk_id][0], rows[chunk_id][1], score=0.0,
                           similarity=before.similarity)
                  for chunk_id, before in wanted if chunk_id in rows]
@@ -213,13 +212,9 @@ class Retriever:
         return NewsdeskRetriever(retriever=self, k=k, filters=filters or Filters())
 
     def _dense(self, vector: np.ndarray, filters: Filters) -> tuple[tuple[str, float], ...]:
-        # Chroma returns fewer than n_results when the collection is smaller: no count needed.
-        found = self.store.chunks.query(
-            query_embeddings=[vector.tolist()], n_results=self.config.candidates,
-            where=filters.chroma_where(), include=["distances"],
-        )
-        return tuple((chunk_id, 1.0 - distance)  # cosine distance to similarity
-                     for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True))
+        return tuple(self.store.nearest(vector, self.config.candidates, sources=filters.sources,
+                                        since=filters.since, dated=bool(filters.until),
+                                        last_day=filters.last_day))
 
     def _lexical(self, query: str, filters: Filters) -> tuple[tuple[str, float], ...]:
         mask = self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
@@ -231,10 +226,7 @@ class Retriever:
         if not fused:
             return []
         ids = [chunk_id for chunk_id, _ in fused]
-        found = self.store.chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-        rows = {i: (t, m, e) for i, t, m, e in zip(found["ids"], found["documents"],
-                                                    found["metadatas"], found["embeddings"],
-                                                    strict=True)}
+        rows = {i: (t, m, e) for i, t, m, e in self.store.chunks_with_vectors(ids)}
         passages = []
         for chunk_id, score in fused:
             if chunk_id not in rows:  # removed by an ingest since the BM25 index was loaded
