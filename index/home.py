@@ -8,6 +8,7 @@ file, read-only, not ours) is a BadInputError that says so, never a PermissionEr
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from newsdesk.core.errors import BadInputError
@@ -27,7 +28,8 @@ def writable(home: Path) -> Path:
     not_a_folder(home)
     try:
         home.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-        probe = home / f".newsdesk-write-check-{os.getpid()}"
+        # one probe per thread: two uploads at once in one server must not remove each other's
+        probe = home / f".newsdesk-write-check-{os.getpid()}-{threading.get_ident()}"
         probe.touch()
         probe.unlink()
     except OSError as error:
