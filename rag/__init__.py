@@ -6,9 +6,10 @@
     answer = Assistant.open().ask("What conditions did Putin set?")
     articles = Library.open().articles("Kursk")  # newest first; .remove([doc_id]) removes one
 
-This package is rag/ in the repository (the read side); `newsdesk.index` (index/, the write
-side), `newsdesk.evals` (evals/) and the composition root (`newsdesk.cli`, `newsdesk.app`) are
-mapped into it at build time. Other tools import from here, never from the private modules.
+This package is rag/ in the repository (the read side, and `newsdesk.core`: settings and
+errors); `newsdesk.index` (index/, the write side), `newsdesk.evals` (evals/) and the composition
+root (`newsdesk.cli`, `newsdesk.app`) are mapped into it at build time. Other tools import
+from here, never from the private modules.
 """
 
 from newsdesk.answerer import Answerer

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk.app import _source_block
 from newsdesk.core.settings import Settings
 from newsdesk.evals.newsroom import Newsroom
 from newsdesk.index.ingest import ingest
 from newsdesk.library import Source
+from newsdesk.render import _source_block
 from tests.app.test_browser import ask
 from tests.conftest import SEEDS, start_server, stop
 from tests.index.conftest import build_site

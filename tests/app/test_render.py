@@ -3,7 +3,8 @@
 import re
 from dataclasses import replace
 
-from newsdesk.app import (
+from newsdesk.library import Source
+from newsdesk.render import (
     answer_markdown,
     bubble,
     escape_markdown,
@@ -12,7 +13,6 @@ from newsdesk.app import (
     restored,
     sources_html,
 )
-from newsdesk.library import Source
 from newsdesk.types import Answer, Citation, Conflict, ShortAnswer
 
 

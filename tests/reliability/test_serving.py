@@ -16,11 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsdesk.app import MAX_UPLOADS_MB, UPLOADS, Desk, add_articles
 from newsdesk.core.settings import Settings
+from newsdesk.desk import Desk, add_articles
 from newsdesk.evals.processes import without_root
 from newsdesk.evals.stress import STAGES, page_event, upload
 from newsdesk.index.store import Store
+from newsdesk.index.upload import MAX_UPLOADS_MB, UPLOADS
 from tests.conftest import SECOND_SEED, run_async, start_server, stop
 
 LOGIN = ("reader", "s3cret")

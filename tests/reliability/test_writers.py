@@ -11,8 +11,8 @@ import time
 
 from filelock import FileLock
 
-from newsdesk.app import Desk, add_articles
 from newsdesk.core.settings import Settings
+from newsdesk.desk import Desk, add_articles
 from newsdesk.evals.stress import write_corpus
 from newsdesk.index.ingest import ingest, lexical_folder, refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
