@@ -46,7 +46,7 @@ from newsdesk.types import (
     Turn,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "Answer",

@@ -51,7 +51,7 @@ def check_k(k: object, default: int) -> int:
     """How many passages: `default` when not given; BadInputError unless a whole number 1-100."""
     if k is None or k == "":
         return default
-    if isinstance(k, str) and k.strip().isdigit():
+    if isinstance(k, str) and k.strip().isdecimal():
         k = int(k.strip())
     if isinstance(k, float) and k.is_integer():
         k = int(k)

@@ -83,7 +83,7 @@ def test_twenty_callers_of_a_frozen_server_are_all_told_within_the_timeout(chrom
             started = time.monotonic()
             with httpx.Client(timeout=120) as client:
                 reply = client.post(f"{url}/gradio_api/run/ask",
-                                    json={"data": ["Who flanked Putin?", 8, [], "", "", ""]}).json()
+                                    json={"data": ["Who flanked Putin?", 8, [], "", "", "", ""]}).json()
             return time.monotonic() - started, reply
 
         assert "Lukashenka" in ask()[1]["data"][0]["answer"]
