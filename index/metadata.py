@@ -31,6 +31,7 @@ _SENTENCE_ENDS = tuple(".!?…:;,")
 _HEADLINE_WORDS = (2, 20)
 _HEAD_LINES = 4  # lines after the headline read for a dateline or byline
 _DATELINE_WORDS = 14
+_DATELINE_END = re.compile(r"\s[\u2014\u2013]\s|\s--?\s")  # the dash after a dateline
 _TITLE_KEYS = ("title", "headline")
 _DATE_KEYS = ("date", "published", "datepublished", "pubdate", "published_at")
 _PUBLISHER_KEYS = ("publisher", "site", "site_name", "outlet", "source")
@@ -119,6 +120,8 @@ def _dateline(lines: list[str]) -> tuple[int, str]:
     from dateparser.search import search_dates  # slow to import; only plain text needs it
 
     for at, line in enumerate(lines):
+        if len(line.split()) > _DATELINE_WORDS:  # a paragraph may open with one: "OSLO, 2 May -"
+            line = _DATELINE_END.split(line, maxsplit=1)[0]
         if len(line.split()) > _DATELINE_WORDS or not any(c.isdigit() for c in line):
             continue
         found = search_dates(line, languages=_LANGUAGES, settings=_PARSE)

@@ -252,15 +252,20 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings) -> Store:
-        """An existing index; IndexMissingError when nothing has been ingested."""
+        """An existing index; IndexMissingError when nothing has been ingested (and then
+        nothing is written: Chroma's embedded database is not made just to be read)."""
+        where = settings.chroma_url or f"{settings.home}/"
+        missing = IndexMissingError(
+            f"No index at {where}; run `newsdesk ingest seeds/` (or your own folder) first.")
+        if not settings.chroma_url:
+            not_a_folder(settings.home)
+            if not (settings.home / "chroma" / "chroma.sqlite3").exists():
+                raise missing
         client = connect(settings)
         names = _collection_names(settings, client)
         chunks_name, documents_name = _names(settings)
         if documents_name not in names or chunks_name not in names:
-            where = settings.chroma_url or f"{settings.home}/"
-            raise IndexMissingError(
-                f"No index at {where}; run `newsdesk ingest seeds/` (or your own folder) first."
-            )
+            raise missing
         chunks = client.get_collection(chunks_name)
         documents = client.get_collection(documents_name)
         return cls(client, settings, chunks, documents)

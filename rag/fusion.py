@@ -62,16 +62,16 @@ class RetrievalConfig:
     dense: bool = True
     lexical: bool = True
     fusion: str = "convex"
-    lexical_weight: float = 0.2
+    lexical_weight: float = 0.05
     rrf_k: int = 60
     candidates: int = 150
     dedupe: float = 0.8
     lead_prior: float = 0.1
     length_prior: float = 0.05
     document_weight: float = 0.0
-    recency: float = 0.0
+    recency: float = 0.04
     keyword_weight: float = 0.2
-    recent_days: int = 0
+    recent_days: int = 7
 
 
 @dataclass(frozen=True)

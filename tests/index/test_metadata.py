@@ -48,6 +48,15 @@ def test_dateline_and_byline_near_the_top_date_the_article():
     dateline = read_head("OSLO, 2 February 2023\n\nThe parliament voted on Tuesday to ...\n")
     assert (dateline.title, dateline.date) == ("", "2023-02-02")  # a dateline is no headline
     assert read_head("The talks began in 2021 and go on.\n\nMore text.\n").date == ""
+    opening = read_head("Tram line reopens\n\nKRAVENBURG, 4 June 2022 \u2014 The tram line closed since "
+                        "the flood reopened on Saturday, the city said, with new tracks.\n")
+    assert (opening.title, opening.date) == ("Tram line reopens", "2022-06-04")
+    hyphen = read_head("LIMA, August 9, 2021 - Miners walked out on Monday over pay and the "
+                       "company said talks would resume next week in the capital.\n")
+    assert hyphen.date == "2021-08-09"
+    long_line = read_head("The minister, who took office in 2019 and resigned on 3 May 2021 after a "
+                          "long inquiry into the port deal, spoke again today.\n")
+    assert long_line.date == ""  # a date inside a sentence is no dateline
 
 
 def test_front_matter_fields(tmp_path):

@@ -82,9 +82,13 @@ def test_bad_queries_are_refused(retriever, query):
         retriever.retrieve(query)
 
 
-def test_missing_index_says_how_to_make_one(tmp_path):
+def test_missing_index_says_how_to_make_one_and_writes_nothing(tmp_path):
     with pytest.raises(IndexMissingError, match="newsdesk ingest"):
         Retriever.open(home=tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IndexMissingError, match="newsdesk ingest"):
+        Retriever.open(home=tmp_path / "empty")
+    assert not (tmp_path / "nothing").exists() and not any((tmp_path / "empty").iterdir())
 
 
 def test_index_built_with_another_model_is_refused(seed_settings):
