@@ -82,7 +82,7 @@ def test_convex_fusion_lowers_the_chunks_bm25_found_by_the_priors_too():
 def test_recency_lowers_older_articles_and_undated_ones_count_the_mean():
     found = Candidates(dense=(("old::v::0", 0.80), ("new::v::0", 0.76), ("undated::v::0", 0.77)),
                        ages={"old": 400.0, "new": 1.0})
-    flat = RetrievalConfig(lexical=False, lead_prior=0.0, length_prior=0.0)
+    flat = RetrievalConfig(lexical=False, lead_prior=0.0, length_prior=0.0, recency=0.0)
     assert ids(rank(found, flat)) == ["old::v::0", "undated::v::0", "new::v::0"]
     scores = dict(rank(found, replace(flat, recency=0.02)))
     assert scores["new::v::0"] == pytest.approx(0.76 - 0.02 * math.log(2))
