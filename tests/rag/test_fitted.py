@@ -56,6 +56,9 @@ def _dimension(data: dict) -> dict:
     return data
 
 
+FEATURES = len(json.loads(FITTED.read_text())["sentence_scorer"]["features"])
+
+
 def _short_mean(data: dict) -> dict:
     data["sentence_scorer"]["mean"] = data["sentence_scorer"]["mean"][:-1]
     return data
@@ -74,7 +77,7 @@ def _type_row(data: dict) -> dict:
     (lambda d: _with(d, "answer", "short_type", 1.5), "answer.short_type"),
     (lambda d: _with(d, "fitted_on", "date", "6 December"), "fitted_on.date"),
     (_dimension, "the model's dimension"),
-    (_short_mean, "mean holds 27 numbers for 28 features"),
+    (_short_mean, rf"mean holds {FEATURES - 1} numbers for {FEATURES} features"),
     (_type_row, "the model's dimension"),
     (lambda d: [d], "are not a JSON object"),
 ])
