@@ -81,8 +81,9 @@ def open_index(corpus: str, paths: list[Path], system: System, embedder: Embedde
     name = f"{corpus}-c{chunk_tokens}"
     collection = f"{settings.collection}_{name}" if settings.chroma_url else settings.collection
     settings = settings.but(home=EVAL_HOME / name, chunk_tokens=chunk_tokens, collection=collection)
+    # Our own data, which an editable install links from the repository: links are followed.
     report = ingest(paths, settings, prune=True, rebuild=_outdated(settings), progress=progress,
-                    embedder=embedder)
+                    embedder=embedder, follow_links=True)
     if report.problems:
         raise RuntimeError(f"{len(report.problems)} problems ingesting {corpus}: {report.problems[0]}")
     return settings
