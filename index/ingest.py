@@ -194,7 +194,8 @@ def remove(doc_ids: Iterable[str], settings: Settings, *, progress: bool = False
     Args:
         doc_ids: The articles' doc_ids (`newsdesk list` shows them).
         settings: Where the index lives.
-        progress: Say on stderr when another ingest holds the lock.
+        progress: Unused, kept for callers of 0.2 (the wait for another writer's lock is
+            always said on stderr).
 
     Returns:
         The doc_ids removed, in the order given, each once.

@@ -129,7 +129,7 @@ def test_a_killed_watch_loses_nothing_and_repeats_nothing(site, tmp_path):
         deadline = time.monotonic() + 240
         while site.hits["/news/orchard.html"] == 0:  # the fact: it is on the Atom feed's page
             assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
-            time.sleep(0.05)
+            time.sleep(0.05)  # a poll of the fact above, bounded by the deadline, not a wait for time
         state = json.loads((home / "watch-newsdesk.json").read_text())
         assert len(state["feeds"][f"{site.url}/rss.xml"]["seen"]) == 3  # the first feed is done
     finally:
