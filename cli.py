@@ -19,6 +19,7 @@ from pathlib import Path
 
 from newsdesk import when
 from newsdesk.core.errors import NewsdeskError
+from newsdesk.core.plural import counted, plural
 from newsdesk.core.settings import (
     FETCH_FLAGS,
     INDEX_FLAGS,
@@ -318,13 +319,15 @@ def _list(args) -> int:
         print(json.dumps({"articles": [a.to_dict() for a in articles]}, ensure_ascii=False))
         return 0
     every = len(library.articles())
-    found = f"{len(articles)} of {every}" if args.search.strip() else f"{every}"
-    print(f"{found} article{'s' * (every != 1)}, newest first; the last column is the doc_id "
+    found = counted(every, "article")
+    found = f"{len(articles)} of {found}" if args.search.strip() else found
+    print(f"{found}, newest first; the last column is the doc_id "
           "`newsdesk remove` takes:")
     for a in articles:
         name = " · ".join(part for part in (a.name, a.publisher) if part)
         name = name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS - 1] + "…"
-        print(f"{shown_date(a.date):<10}  {a.words:>6,} words  {name:<{_NAME_CHARS}}  {a.doc_id}")
+        words = f"{a.words:>6,} {plural(a.words, 'word'):<5}"
+        print(f"{shown_date(a.date):<10}  {words}  {name:<{_NAME_CHARS}}  {a.doc_id}")
     return 0
 
 
@@ -347,7 +350,8 @@ def _status(args) -> int:
     if args.json:
         print(json.dumps(info))
     else:
-        print(f"{documents} articles, {chunks} chunks at {settings.where}; model {manifest.model} "
+        print(f"{counted(documents, 'article')}, {counted(chunks, 'chunk')} at {settings.where}; "
+              f"model {manifest.model} "
               f"({manifest.dimension} dims), chunks of up to {manifest.chunk_tokens} word pieces")
     return 0
 

@@ -32,6 +32,7 @@ from numpy import ndarray
 from tqdm import tqdm
 
 from newsdesk.core.errors import BadInputError, IndexMissingError
+from newsdesk.core.plural import counted
 from newsdesk.core.settings import Settings
 from newsdesk.index.chunk import Chunk, Chunker
 from newsdesk.index.embed import Embedder
@@ -80,11 +81,12 @@ class IngestReport:
 
     def summary(self) -> str:
         updated = f" ({self.redescribed} with new metadata)" if self.redescribed else ""
-        copies = f" ({self.copies} of them copies of a story already indexed)" if self.copies else ""
+        copies = (f" ({counted(self.copies, 'copy', 'copies')} of a story already indexed)"
+                  if self.copies else "")
         return (
-            f"{self.new} new, {self.changed} changed{copies}, {self.unchanged} unchanged{updated}, "
-            f"{self.removed} removed, {self.skipped} skipped documents; "
-            f"{self.chunks} chunks written in {self.seconds:.1f} s"
+            f"Documents: {self.new} new, {self.changed} changed{copies}, {self.unchanged} "
+            f"unchanged{updated}, {self.removed} removed, {self.skipped} skipped; "
+            f"{counted(self.chunks, 'chunk')} written in {self.seconds:.1f} s"
         )
 
 

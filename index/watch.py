@@ -29,6 +29,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from newsdesk.core.errors import BadInputError, FetchError
+from newsdesk.core.plural import counted
 from newsdesk.core.settings import Settings
 from newsdesk.index.embed import Embedder
 from newsdesk.index.feeds import parse_feed
@@ -102,7 +103,7 @@ class FeedPoll:
     next_poll: float = 0.0
 
     def summary(self) -> str:
-        text = {"new": f"{self.new} new article{'s' if self.new != 1 else ''}",
+        text = {"new": counted(self.new, "new article"),
                 "nothing new": "nothing new",
                 "not modified": "not modified", "failed": "failed",
                 "waiting": "waiting after failures"}[self.outcome]
@@ -110,7 +111,7 @@ class FeedPoll:
             text += f", {self.left} left for the next poll"
         if self.outcome in ("failed", "waiting"):
             text += f"; next try at {_iso(self.next_poll)}"
-        return f"{self.url}: {text} ({self.requests} requests)"
+        return f"{self.url}: {text} ({counted(self.requests, 'request')})"
 
 
 @dataclass

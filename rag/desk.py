@@ -20,6 +20,7 @@ from pathlib import Path
 
 from newsdesk.assistant import Assistant
 from newsdesk.core.errors import IndexMissingError, NewsdeskError
+from newsdesk.core.plural import counted
 from newsdesk.core.settings import Settings
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import ingest
@@ -151,8 +152,8 @@ class Desk:
                     "`newsdesk ingest seeds/`.")
         except NewsdeskError as error:
             return f"Index unavailable: {error}"
-        return (f"{documents:,} articles, {chunks:,} chunks · model {self.settings.embed_model} · "
-                f"index {self.settings.chroma_url or self.settings.home}")
+        return (f"{counted(documents, 'article')}, {counted(chunks, 'chunk')} · "
+                f"model {self.settings.embed_model} · index {self.settings.chroma_url or self.settings.home}")
 
     def articles(self, query: str = "") -> list[Article]:
         """The articles, newest first (those that match `query`); none when there is no index."""
@@ -233,8 +234,9 @@ def article_listing(desk: Desk, query: str) -> tuple[list[list[str]], list[str],
             articles, every = library.articles(query or ""), len(library.articles())
     except NewsdeskError as error:
         return [], [], f"⚠️ {escape_markdown(str(error))}"
-    found = f"{len(articles):,} of {every:,}" if (query or "").strip() else f"{every:,}"
-    return article_rows(articles), [a.doc_id for a in articles], f"{found} articles, newest first"
+    found = counted(every, "article")
+    found = f"{len(articles):,} of {found}" if (query or "").strip() else found
+    return article_rows(articles), [a.doc_id for a in articles], f"{found}, newest first"
 
 
 def article_view(desk: Desk, doc_id: str) -> str | None:

@@ -18,6 +18,7 @@ import html
 import re
 
 from newsdesk import when
+from newsdesk.core.plural import counted
 from newsdesk.index.web import is_link
 from newsdesk.library import Article, Source, shown_date
 from newsdesk.types import Answer
@@ -141,7 +142,7 @@ def sources_html(answers: list[dict]) -> str:
         else:
             body = "" if sources else "<p>No sources.</p>"
         body += "".join(_source_block(number, source) for source in sources)
-        count = f"{len(sources)} source{'s' * (len(sources) != 1)}"
+        count = counted(len(sources), "source")
         groups.append(f'<details class="answer-sources" id="a{number}-sources"'
                       f'{" open" if not groups else ""}><summary title="{html.escape(answer["question"])}">'
                       f"<span>Answer {number} · {html.escape(answer['question'])} · {count}</span>"
@@ -193,7 +194,7 @@ def restored(kept) -> tuple[list[dict], list[dict]]:
 def article_html(article: Article, text: str, read_only: bool) -> str:
     """An article in full, escaped: its name (the doc_id as a tooltip), byline, and text."""
     meta = [shown_date(article.date), article.publisher, article.author and f"by {article.author}",
-            f"{article.words:,} words"]
+            counted(article.words, "word")]
     link = (f' · <a href="{html.escape(article.url)}" target="_blank" rel="noopener noreferrer">'
             "original</a>" if article.url.startswith(("http://", "https://")) else "")
     note = ("<p><i>This newsdesk is read-only: articles cannot be removed here.</i></p>"
@@ -207,7 +208,7 @@ def article_html(article: Article, text: str, read_only: bool) -> str:
 
 def article_rows(articles: list[Article]) -> list[list[str]]:
     """The Articles table: name, date, publisher, size."""
-    return [[a.name, shown_date(a.date), a.publisher, f"{a.words:,} words"] for a in articles]
+    return [[a.name, shown_date(a.date), a.publisher, counted(a.words, "word")] for a in articles]
 
 
 def pieces(text: str, words: int = 6) -> list[str]:
@@ -249,5 +250,5 @@ def state_block(kind: str, state: str, markdown: str) -> str:
 def arrivals(count: int, last_looked: str) -> str:
     """The "N new since you last looked" line ("" on a first visit), in its block."""
     line = "" if not last_looked else "No new articles since you last looked." if not count \
-        else f"**{count} new article{'s' if count != 1 else ''}** since you last looked."
+        else f"**{counted(count, 'new article')}** since you last looked."
     return state_block("arrivals", "done", line)

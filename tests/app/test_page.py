@@ -261,7 +261,7 @@ def test_the_articles_tab_lists_searches_opens_and_removes(browser, writable_url
         page.click("#confirm-yes")
         page.wait_for_selector("#remove-result .remove-state.state-done", timeout=120_000)
         assert "Removed" in page.locator("#remove-result").inner_text()
-        _counted(page, "0 of 1 articles")
+        _counted(page, "0 of 1 article,")
         assert page.locator("#article .article-view").count() == 0
         page.wait_for_function("document.querySelector('#index-status').innerText.startsWith('1 article')",
                                timeout=30_000)
