@@ -34,6 +34,7 @@ from newsdesk.core.errors import BadInputError, NewsdeskError
 from newsdesk.core.settings import SERVE_FLAGS, Settings, add_flags, from_flags, set_process_defaults
 from newsdesk.desk import (
     API_WORKERS,
+    DATE_FIELDS,
     MAX_LINKS,
     Desk,
     add_articles,
@@ -111,9 +112,10 @@ def _chat_tab(desk: Desk):
                             label=f"Answers written by (llm: {settings.llm} {settings.llm_model})")
         only = gr.Dropdown(choices=[], multiselect=True, label="Only these articles (none = all)")
         with gr.Row():
-            since = gr.Textbox(label="Dated on or after (YYYY-MM-DD)")
-            until = gr.Textbox(label="Dated on or before (YYYY-MM-DD)")
-            as_of = gr.Textbox(label="As of (YYYY-MM-DD; empty: today)", elem_id="as-of")
+            since = gr.Textbox(label=f"{DATE_FIELDS['since']} (YYYY-MM-DD)")
+            until = gr.Textbox(label=f"{DATE_FIELDS['until']} (YYYY-MM-DD)")
+            as_of = gr.Textbox(label=f"{DATE_FIELDS['as_of']} (YYYY-MM-DD; empty: today)",
+                               elem_id="as-of")
 
     def respond(message, history, stored, k, articles, since, until, as_of, answerer):
         for shown, sources, kept_now in reply(desk, message, history, stored, k, articles, since,

@@ -27,6 +27,7 @@ from newsdesk.index.ingest import ingest
 from newsdesk.index.store import StoredDocument
 from newsdesk.index.upload import FINE, add_uploads
 from newsdesk.index.web import fetcher_for, is_link, read_links
+from newsdesk.inputs import Filters
 from newsdesk.library import Article, Library
 from newsdesk.render import (
     answer_markdown,
@@ -47,6 +48,8 @@ from newsdesk.types import Answer, Checking, TextPiece
 
 MAX_LINKS = 20  # links taken from the box at once
 API_WORKERS = 2  # API calls answered at once; more wait their turn (2 cores do the work)
+# The chat's date fields, as the page labels them (in Settings) and names them in its messages.
+DATE_FIELDS = {"since": "Dated on or after", "until": "Dated on or before", "as_of": "As of"}
 log = logging.getLogger("newsdesk.app")  # the app's log lines, under the app's name
 
 
@@ -190,7 +193,9 @@ def reply(desk: Desk, message, history: list[dict] | None, stored, k: int, artic
     history.append({"role": "assistant", "content": bubble("", "answering")})
     yield history, None, None
     written = ""
-    try:
+    try:  # the dates checked first, for a message that names the page's fields, not the flags
+        Filters.make(articles or None, since or None, until or None, as_of or None,
+                     names={key: f"“{label}” (in Settings)" for key, label in DATE_FIELDS.items()})
         with desk.assistant() as assistant:
             for event in assistant.stream(question, turns, k=k, sources=articles or None,
                                           since=since or None, until=until or None,

@@ -17,6 +17,9 @@ from newsdesk.core.errors import BadInputError
 MAX_QUESTION_CHARS = 4000
 MAX_PASSAGES = 100
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# How messages name the dates: as the command line's flags, unless a face passes its own names
+# (the chat page names its Settings fields).
+FLAGS = {"since": "--since", "until": "--until", "as_of": "--as-of"}
 
 
 def check_text(text: str, what: str) -> str:
@@ -61,7 +64,8 @@ def check_k(k: object, default: int) -> int:
 
 
 def check_date(value: object, name: str) -> str:
-    """`YYYY-MM-DD` of a real day, or "" when not given; BadInputError otherwise."""
+    """`YYYY-MM-DD` of a real day, or "" when not given; BadInputError naming it `name`
+    ("--since") otherwise."""
     if value is None or value == "":
         return ""
     text = str(value).strip()
@@ -70,13 +74,13 @@ def check_date(value: object, name: str) -> str:
             raise ValueError
         return datetime.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise BadInputError(f"--{name} {value!r} is not a date; use YYYY-MM-DD.") from None
+        raise BadInputError(f"{name} {value!r} is not a date; use YYYY-MM-DD.") from None
 
 
-def check_as_of(value: object) -> str:
+def check_as_of(value: object, name: str = FLAGS["as_of"]) -> str:
     """The day a question is asked as of: today for None, "" or "now"; "" (no moment: every
     article is read, none is older than another) for "none"; else a day, `YYYY-MM-DD` (a date
-    or a datetime; a time is read as its day). BadInputError otherwise."""
+    or a datetime; a time is read as its day). BadInputError naming it `name` otherwise."""
     if isinstance(value, datetime.datetime):
         return value.date().isoformat()
     if isinstance(value, datetime.date):
@@ -86,7 +90,7 @@ def check_as_of(value: object) -> str:
         return datetime.date.today().isoformat()
     if text == "none":
         return ""
-    return check_date(text[:10] if len(text) > 10 and text[10] in "t " else text, "as-of")
+    return check_date(text[:10] if len(text) > 10 and text[10] in "t " else text, name)
 
 
 @dataclass(frozen=True)
@@ -104,10 +108,11 @@ class Filters:
     as_of: str = ""
 
     @classmethod
-    def make(cls, sources=None, since=None, until=None, as_of=None) -> Filters:
+    def make(cls, sources=None, since=None, until=None, as_of=None, names=None) -> Filters:
         """Filters from user input (`as_of` as `check_as_of` reads it: None is today);
         BadInputError for a date that is not a day, an end before the start, or sources that
-        are not a list of names."""
+        are not a list of names. Its message names the dates by `names` (default `FLAGS`)."""
+        names = {**FLAGS, **(names or {})}
         if isinstance(sources, str):
             sources = [sources]
         if sources is not None and not (isinstance(sources, list | tuple)
@@ -115,13 +120,14 @@ class Filters:
             raise BadInputError("Sources must be a list of article names (doc_id or path).")
         for source in sources or ():
             check_text(source, "article name")
-        since, until = check_date(since, "since"), check_date(until, "until")
+        since, until = check_date(since, names["since"]), check_date(until, names["until"])
         if since and until and until < since:
-            raise BadInputError(f"--until {until} is before --since {since}; swap them.")
-        as_of = check_as_of(as_of)
+            raise BadInputError(f"{names['until']} {until} is before {names['since']} {since}; "
+                                "swap them.")
+        as_of = check_as_of(as_of, names["as_of"])
         if as_of and since and since > as_of:
-            raise BadInputError(f"--since {since} is after --as-of {as_of}: no article can be "
-                                "read; move one of them.")
+            raise BadInputError(f"{names['since']} {since} is after {names['as_of']} {as_of}: no "
+                                "article can be read; move one of them.")
         return cls(tuple(dict.fromkeys(s.strip() for s in sources or () if s.strip())), since,
                    until, as_of)
 

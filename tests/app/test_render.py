@@ -3,6 +3,8 @@
 import re
 from dataclasses import replace
 
+from newsdesk.core.settings import Settings
+from newsdesk.desk import Desk, reply
 from newsdesk.library import Source
 from newsdesk.render import (
     answer_markdown,
@@ -106,3 +108,12 @@ def test_the_chat_kept_in_the_browser_reads_back_and_junk_is_dropped():
     for junk in (None, "text", {"chat": [{"role": "system", "content": "x"}], "answers": []},
                  {"chat": [], "answers": [{"number": 1, "sources": [{"unknown": 1}]}]}):
         assert restored(junk) == ([], [])
+
+
+def test_a_bad_date_in_the_chat_names_the_field_in_settings_not_the_flag(tmp_path, embedder):
+    desk = Desk(Settings(home=tmp_path / "home"), embedder)
+    for as_of, since, field in (("next Tuesday", "", "As of"), ("", "2024-13-01", "Dated on or after")):
+        *_, (chat, _, _) = reply(desk, "Who won?", [], None, 5, [], since, "", as_of, "")
+        said = re.sub(r"\\(.)", r"\1", chat[-1]["content"])  # as the page shows it
+        assert f"“{field}” (in Settings)" in said and "--" not in said, said
+        assert "state-done" in said

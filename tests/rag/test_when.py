@@ -59,6 +59,19 @@ def test_as_of_is_today_by_default_none_on_request_and_a_day_otherwise():
     assert spoken("2024-03-10T17:15:00+00:00") == "10 March 2024" and spoken("") == ""
 
 
+def test_a_face_names_the_dates_its_own_way_the_command_line_by_its_flags():
+    with pytest.raises(BadInputError, match=r"^--as-of 'next tuesday' is not a date; use YYYY-MM-DD\.$"):
+        Filters.make(as_of="next Tuesday")
+    named = {"since": "“From”", "until": "“To”", "as_of": "“As of”"}
+    with pytest.raises(BadInputError, match=r"^“As of” 'next tuesday' is not a date") as error:
+        Filters.make(as_of="next Tuesday", names=named)
+    with pytest.raises(BadInputError, match=r"^“To” 2024-01-01 is before “From” 2024-02-01"):
+        Filters.make(since="2024-02-01", until="2024-01-01", names=named)
+    with pytest.raises(BadInputError, match=r"^“From” 2024-02-01 is after “As of” 2024-01-01"):
+        Filters.make(since="2024-02-01", as_of="2024-01-01", names=named)
+    assert "--" not in str(error.value)
+
+
 @pytest.mark.parametrize(("question", "only"), [
     ("Using only articles from March, who won the mayoral race?", True),
     ("Which ministers resigned, only in 2022?", True),
