@@ -303,6 +303,10 @@ def _ask(args) -> int:
             print(f"[{c.n}] {library.label(c)}, chars {c.start}-{c.end}")
     if answer.as_of and answer.as_of != datetime.date.today().isoformat():
         print(f"\n(asked as of {when.spoken(answer.as_of)})")
+    undated = "" if answer.refused else when.undated_note(
+        answer.as_of, [(c.n, c.date) for c in answer.citations])
+    if undated:
+        print(f"({undated})")
     if answer.related:
         print("\nRelated reading:")
         for passage in answer.related:

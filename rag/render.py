@@ -104,7 +104,7 @@ def bubble(markdown: str, state: str) -> str:
 
 def answer_markdown(answer: Answer, number: int = 1) -> str:
     """Answer `number` of the chat as Markdown, each [n] a link to its source n in the panel."""
-    text = _MARKER.sub(rf"[\[\1\]](#a{number}-src-\1)", escape_markdown(answer.text))
+    text = _cited(escape_markdown(answer.text), number)
     text = text.replace("\n", "  \n")
     paragraphs = text.split("  \n  \n")
     if answer.short_answer:  # the first paragraph is the short answer: in bold, above the quotes
@@ -119,7 +119,16 @@ def answer_markdown(answer: Answer, number: int = 1) -> str:
         text += f"  \n\n<sub>written by {escape_markdown(answer.answerer)}, checked against the sources</sub>"
     if answer.as_of and answer.as_of != datetime.date.today().isoformat():
         text += f"  \n\n<sub>as of {escape_markdown(when.spoken(answer.as_of))}</sub>"
+    undated = "" if answer.refused else when.undated_note(
+        answer.as_of, [(c.n, c.date) for c in answer.citations])
+    if undated:
+        text += f"  \n\n<sub>{_cited(escape_markdown(undated), number)}</sub>"
     return text
+
+
+def _cited(markdown: str, number: int) -> str:
+    """Escaped Markdown with each [n] a link to source n of answer `number` in the panel."""
+    return _MARKER.sub(rf"[\[\1\]](#a{number}-src-\1)", markdown)
 
 
 def kept_answer(number: int, answer: Answer, sources: list[Source]) -> dict:

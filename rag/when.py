@@ -60,6 +60,26 @@ def spoken(date: str) -> str:
     return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
+def undated_note(as_of: str, cited: list[tuple[int, str]]) -> str:
+    """What a reader should know of the undated sources of an answer asked as of a past day:
+    they may have been written after it ("" when all are dated, or `as_of` is not past).
+
+    `cited` holds each citation's number and date (ISO, "" undated).
+
+    Example:
+        >>> undated_note("2024-03-10", [(1, "2024-03-08"), (2, ""), (3, "")])
+        'Sources [2] and [3] are undated: they may have been written after 10 March 2024.'
+    """
+    undated = sorted({n for n, date in cited if not date})
+    if not undated or not as_of or as_of >= datetime.date.today().isoformat():
+        return ""
+    marks = [f"[{n}]" for n in undated]
+    if len(marks) == 1:
+        return f"Source {marks[0]} is undated: it may have been written after {spoken(as_of)}."
+    listed = f"{', '.join(marks[:-1])} and {marks[-1]}"
+    return f"Sources {listed} are undated: they may have been written after {spoken(as_of)}."
+
+
 @lru_cache(maxsize=1024)
 def named_window(question: str, as_of: str = "") -> Window | None:
     """The window of days `question` names, read against `as_of` (`YYYY-MM-DD`; "" reads only

@@ -1,5 +1,6 @@
 """What the chat shows: escaped text, working links, the answer's state."""
 
+import datetime
 import re
 from dataclasses import replace
 
@@ -108,6 +109,21 @@ def test_the_chat_kept_in_the_browser_reads_back_and_junk_is_dropped():
     for junk in (None, "text", {"chat": [{"role": "system", "content": "x"}], "answers": []},
                  {"chat": [], "answers": [{"number": 1, "sources": [{"unknown": 1}]}]}):
         assert restored(junk) == ([], [])
+
+
+def test_an_answer_as_of_a_past_day_notes_its_undated_sources():
+    dated = Citation(1, "a", "a.txt", "", "2024-03-08", "The ferry ran again.", 0, 20, 0.5)
+    undated = Citation(2, "b", "b.txt", "", "", "The ferry ran on time.", 0, 22, 0.4)
+    answer = Answer("Did the ferry run?", "The ferry ran again. [1]\n\nThe ferry ran on time. [2]",
+                    False, [dated, undated], as_of="2024-03-10")
+    shown = answer_markdown(answer, 2)
+    assert shown.endswith("<sub>Source [\\[2\\]](#a2-src-2) is undated: it may have been written "
+                          "after 10 March 2024\\.</sub>")
+    assert "<sub>as of 10 March 2024</sub>" in shown
+    today = replace(answer, as_of=datetime.date.today().isoformat())
+    assert "undated" not in answer_markdown(today)  # nothing is written after today
+    assert "undated" not in answer_markdown(replace(answer, citations=[dated]))
+    assert "undated" not in answer_markdown(replace(answer, refused=True))
 
 
 def test_a_bad_date_in_the_chat_names_the_field_in_settings_not_the_flag(tmp_path, embedder):

@@ -7,7 +7,7 @@ import pytest
 
 from newsdesk.core.errors import BadInputError
 from newsdesk.inputs import Filters, check_as_of
-from newsdesk.when import ages, moment, named_window, spoken
+from newsdesk.when import ages, moment, named_window, spoken, undated_note
 
 
 @pytest.mark.parametrize(("question", "as_of", "first", "last"), [
@@ -57,6 +57,19 @@ def test_as_of_is_today_by_default_none_on_request_and_a_day_otherwise():
         Filters.make(since="2024-01-01", as_of="2023-12-31")
     assert Filters.make(until="2024-01-01", as_of="2023-12-31").last_day == "2023-12-31"
     assert spoken("2024-03-10T17:15:00+00:00") == "10 March 2024" and spoken("") == ""
+
+
+@pytest.mark.parametrize(("as_of", "cited", "note"), [
+    ("2024-03-10", [(1, "2024-03-08"), (2, "")],
+     "Source [2] is undated: it may have been written after 10 March 2024."),
+    ("2024-03-10", [(3, ""), (1, ""), (1, ""), (2, "")],
+     "Sources [1], [2] and [3] are undated: they may have been written after 10 March 2024."),
+    ("2024-03-10", [(1, "2024-03-08")], ""),  # every source dated
+    ("", [(1, "")], ""),  # no moment: nothing is later than it
+    (datetime.date.today().isoformat(), [(1, "")], ""),  # nothing is written after today
+])
+def test_undated_sources_of_an_answer_asked_as_of_a_past_day_are_noted(as_of, cited, note):
+    assert undated_note(as_of, cited) == note
 
 
 def test_a_face_names_the_dates_its_own_way_the_command_line_by_its_flags():
