@@ -152,7 +152,7 @@ def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdow
     outcome = gr.Markdown(elem_id="remove-result")
     with gr.Accordion("Add articles", open=False, visible=not read_only):
         files = gr.File(file_count="multiple", file_types=list(UPLOAD_TYPES), elem_id="upload",
-                        label=f"Articles (.txt .md .html, up to {MAX_UPLOAD_MB} MB each)")
+                        label=f"Articles (.txt .md .html .jsonl, up to {MAX_UPLOAD_MB} MB each)")
         with gr.Row():
             links = gr.Textbox(label=f"Or links: articles or RSS/Atom/JSON feeds, one a line "
                                      f"(up to {MAX_LINKS})", lines=2, elem_id="links", scale=4)

@@ -69,7 +69,7 @@ class IngestReport:
     chunks: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
-    #: What became of each document read, by its source: "new", "changed" or "unchanged".
+    #: What became of each document read, by its doc_id: "new", "changed" or "unchanged".
     outcomes: dict[str, str] = field(default_factory=dict)
     #: (seconds since the start, chunks stored so far) each time a group of chunks is stored:
     #: the throughput along the way.
@@ -155,7 +155,7 @@ def ingest(
         report.redescribed = len(retold)
         report.new = sum(1 for d in todo if d.doc_id not in stored)
         report.changed = len(todo) - report.new
-        report.outcomes = {d.source: "unchanged" if stored.get(d.doc_id) == hashes[d.doc_id]
+        report.outcomes = {d.doc_id: "unchanged" if stored.get(d.doc_id) == hashes[d.doc_id]
                            else "changed" if d.doc_id in stored else "new" for d in documents}
 
         embedder = embedder or Embedder.of(settings)

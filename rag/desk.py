@@ -25,7 +25,7 @@ from newsdesk.core.settings import Settings
 from newsdesk.index.embed import Embedder
 from newsdesk.index.ingest import ingest
 from newsdesk.index.store import StoredDocument
-from newsdesk.index.upload import FINE, add_uploads
+from newsdesk.index.upload import PROBLEMS, add_uploads
 from newsdesk.index.web import fetcher_for, is_link, read_links
 from newsdesk.inputs import Filters
 from newsdesk.library import Article, Library
@@ -286,7 +286,7 @@ def add_articles(desk: Desk, files: list) -> str:
         return f"⚠️ {escape_markdown(str(error))}"
     lines = [f"**{report.summary()}**"] if report else []
     for name, became in outcome:
-        fine = became.startswith(FINE)
+        fine = not became.startswith(PROBLEMS)
         if not fine:
             log.warning("upload: %s: %s", name, became)
         lines.append(f"- {'' if fine else '⚠️ '}{escape_markdown(name)}: {escape_markdown(became)}")

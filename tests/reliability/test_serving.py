@@ -102,6 +102,46 @@ def test_the_upload_report_names_each_file_and_what_became_of_it(seed_home, embe
     assert not (seed_home / "uploads" / "broken.txt").exists()  # nothing kept that was not read
 
 
+def test_a_jsonl_of_articles_uploads_through_the_app_as_newsdesk_ingest_reads_it(seed_home):
+    records = [{"doc_id": "ferry", "title": "Ferry returns", "date": "2024-03-08",
+                "text": "The Zindelport ferry resumed service on Friday after a strike."},
+               {"doc_id": "tram", "text": "The Quoxtrel tram line closed on Monday for repairs."}]
+    corpus = "\n".join([*map(json.dumps, records), "not json"]).encode()
+    process, url = start_server(seed_home, "--no-mcp")
+    try:  # Gradio's upload route, then the page's upload event: the box's own path
+        status, reply = upload(url, [("reports.jsonl", corpus)])
+        assert status == 200, reply
+        assert "- reports.jsonl: 2 articles added" in shown(reply), reply
+        assert "- ⚠️ reports.jsonl line 3: skipped: not valid JSON" in shown(reply), reply
+        status, reply = upload(url, [("reports.jsonl", corpus)])  # the same file again is fine
+        assert "- reports.jsonl: 2 articles unchanged (already indexed)" in shown(reply), reply
+    finally:
+        stop(process)
+    store = Store.open(Settings(home=seed_home))
+    ferry = store.document(UPLOADS + "ferry")
+    assert ferry.title == "Ferry returns" and ferry.date.startswith("2024-03-08")
+    assert "Quoxtrel" in store.document(UPLOADS + "tram").text
+
+
+def test_a_jsonl_upload_never_replaces_an_article_it_did_not_add(seed_home, embedder, tmp_path):
+    desk = Desk(Settings(home=seed_home), embedder)
+    ferry = json.dumps({"doc_id": "ferry", "text": "The Zindelport ferry resumed service on Friday."})
+    assert "reports.jsonl: 1 article added" in shown(add_articles(desk, [
+        _upload(tmp_path, "reports.jsonl", ferry)]))
+    other = json.dumps({"doc_id": "ferry", "text": "Other text under the same doc_id."})
+    report = shown(add_articles(desk, [_upload(tmp_path, "more.jsonl", other),
+                                       _upload(tmp_path, "reports.jsonl", other)]))
+    assert "- ⚠️ more.jsonl: refused: an upload 'ferry' is already indexed with other content" in report
+    assert "- ⚠️ reports.jsonl: refused: an upload named 'reports.jsonl' is already kept" in report
+    assert "Zindelport" in Store.open(desk.settings).document(UPLOADS + "ferry").text
+    assert "Zindelport" in (seed_home / "uploads" / "reports.jsonl").read_text()
+    twice = shown(add_articles(desk, [_upload(tmp_path, "bridge.txt", "The bridge reopened."),
+                                      _upload(tmp_path, "new.jsonl", json.dumps(
+                                          {"doc_id": "bridge", "text": "A bridge closed."}))]))
+    assert "- bridge.txt: added" in twice
+    assert "- ⚠️ new.jsonl: refused: another file of this upload also holds an article 'bridge'" in twice
+
+
 def test_the_app_answers_from_another_process_ingest_without_a_restart(seed_home, tmp_path):
     process, url = start_server(seed_home, "--no-mcp")
     try:
