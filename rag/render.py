@@ -58,9 +58,23 @@ CSS = """
   #chat-column > :not(#chat) { order: 3; }
 }
 """
-# Citation links open their answer's sources and mark the source cited, in place.
+# Citation links open their answer's sources and mark the source cited, in place. Gradio labels
+# each chat message for screen readers with its Markdown as sent ("bot's message: **86%
+# [\[1\]](#a1-src-1)**…", then the state's <span>): the script makes each label the text the
+# message shows, whenever Gradio writes it.
 JS = """
 () => {
+  const SAYS = "'s message: ";
+  const relabel = () => {
+    for (const message of document.querySelectorAll('#chat [aria-label]')) {
+      const label = message.getAttribute('aria-label');
+      if (!label.includes(SAYS)) continue;
+      const plain = label.split(SAYS)[0] + SAYS + message.textContent.replace(/\\s+/g, ' ').trim();
+      if (label !== plain) message.setAttribute('aria-label', plain);
+    }
+  };
+  new MutationObserver(relabel).observe(document.body, {subtree: true, childList: true,
+    characterData: true, attributeFilter: ['aria-label']});
   document.addEventListener('click', (event) => {
     const link = event.target.closest('a[href^="#a"]');
     if (!link) return;

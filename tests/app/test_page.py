@@ -145,6 +145,20 @@ def test_the_chat_survives_a_reload_and_new_chat_starts_over(page):
     assert page.locator("#chat a[href='#a1-src-1']").count() >= 1 and _cite(page, 1)
 
 
+def test_screen_readers_hear_each_message_as_plain_text(page):
+    answer = ask(page, QUESTIONS[1])  # a short answer in bold, and citations
+    page.wait_for_function(  # the page relabels each message once Gradio has written its label
+        f"[...document.querySelectorAll(\"{BOTS}\")].every((m) => "
+        "!m.getAttribute('aria-label').includes('<span'))", timeout=10_000)
+    label = answer.get_attribute("aria-label")
+    assert label == "bot's message: " + " ".join(answer.text_content().split())
+    assert label.startswith("bot's message: 86% [1]")
+    for markup in ("<span", "state-done", "**", "](#a", "\\["):
+        assert markup not in label, (markup, label)
+    question = page.locator("#chat [data-testid='user']").last.get_attribute("aria-label")
+    assert question == f"user's message: {QUESTIONS[1]}"
+
+
 def _ratio(page, selector: str) -> dict:
     return page.locator(selector).first.evaluate(CONTRAST)
 
