@@ -190,6 +190,8 @@ def _parser() -> argparse.ArgumentParser:
                                               "train (writes rag/fitted.json)")
     learn.add_argument("--train", type=Path, help="RealTimeQA folder to fit on (default: the "
                                                   "sample of ../shared/bench/realtimeqa-train)")
+    learn.add_argument("--only", choices=["short"], help="fit only the short answer's confidence "
+                                                       "(the rest of the fitted values kept)")
     learn.add_argument("--quiet", action="store_true", help="no progress bars")
     learn.set_defaults(run=_train)
 
@@ -400,9 +402,12 @@ def _tune(args) -> int:
 
 
 def _train(args) -> int:
-    from newsdesk.evals import train
+    from newsdesk.evals import shorts, train
 
-    train.main(args.train, from_flags(args), progress=not args.quiet)
+    if args.only == "short":
+        shorts.main(args.train or train.train_sample(), from_flags(args), progress=not args.quiet)
+    else:
+        train.main(args.train, from_flags(args), progress=not args.quiet)
     return 0
 
 

@@ -58,6 +58,15 @@ def contains(text: str, phrase: str) -> bool:
     return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", normalize(text)) is not None
 
 
+def picks_the_choice(text: str, choices: list[str], answer: int) -> bool:
+    """Whether a short answer picks out the correct choice among `choices`: it holds it
+    (`contains`), or it stands in it and in no other choice ("Gorbachev" of "Mikhail
+    Gorbachev"; not "New Jersey" of "New Jersey & Oregon" beside "New Jersey & Texas")."""
+    correct = choices[answer]
+    return contains(text, correct) or contains(correct, text) and not any(
+        contains(other, text) for i, other in enumerate(choices) if i != answer)
+
+
 def fact_recall(text: str, facts: list[list[str]]) -> float:
     """Share of `facts` (each a list of accepted variants) that `text` states."""
     if not facts:

@@ -128,6 +128,8 @@ def _score(system, questions, search, embedder, progress, assistant, as_of) -> S
                                               for c in answer.citations))
             if short is not None:
                 row["short_answer_is_choice"] = float(metrics.contains(short, correct))
+                row["short_answer_picks_choice"] = float(metrics.picks_the_choice(
+                    short, q["choices"], q["answer_index"]))
         row["score"] = row["in_context"]
         outcome.questions[q["qid"]] = row
     for label, field in (("gold", "gold_doc_ids"), ("relevant", "relevant_doc_ids")):
@@ -146,6 +148,8 @@ def _score(system, questions, search, embedder, progress, assistant, as_of) -> S
         outcome.summary["short answers"] = metrics.mean(float("short_answer_is_choice" in r)
                                                         for r in rows)
         outcome.summary["short answer is choice"] = metrics.mean(shorts)
+        outcome.summary["short answer picks choice"] = metrics.mean(
+            r["short_answer_picks_choice"] for r in rows if "short_answer_picks_choice" in r)
         answered = [r for r in rows if not r["refused"]]
         outcome.summary["quotes per answer"] = metrics.mean(r["quotes"] for r in answered)
         quotes = sum(r["quotes"] for r in answered)

@@ -75,10 +75,12 @@ def score_answer(gold: GoldQuestion, answer: Answer, texts: dict[str, str]) -> d
         citations=len(answer.citations), verbatim=sum(verbatim), precise=sum(holds),
         citation_recall=sum(found) / len(found),
     )
+    short = answer.short_answer.text if answer.short_answer else ""
+    right = any(metrics.contains(short, v) for fact in gold.facts for v in fact)
     if language.read_question(gold.question).kind in language.ANSWER_TYPES:
-        short = answer.short_answer.text if answer.short_answer else ""
-        row["short_answer"] = float(any(metrics.contains(short, v) for fact in gold.facts
-                                        for v in fact))
+        row["short_answer"] = float(right)
+    if short:  # a short answer offered: is it right (it holds a key fact)?
+        row["short_answer_right"] = float(right)
     row["score"] = 0.0 if answer.refused else row["fact_recall"]
     return row
 
@@ -103,6 +105,10 @@ def summarize(rows: dict[str, dict]) -> dict[str, float]:
         "citation_recall": metrics.mean(r["citation_recall"] for r in answerable),
         # who / where / when / how much questions whose short answer holds a key fact
         "short_answer": metrics.mean(r["short_answer"] for r in answerable if "short_answer" in r),
+        # of the answerable questions, those given a short answer, and of those the right ones
+        "short_answer_coverage": metrics.mean(float("short_answer_right" in r) for r in answerable),
+        "short_answer_precision": metrics.mean(r["short_answer_right"] for r in answerable
+                                               if "short_answer_right" in r),
     }
     summary.update(metrics.refusal_scores([r["refused"] for r in rows.values()],
                                           ["fact_recall" not in r for r in rows.values()]))

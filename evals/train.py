@@ -9,7 +9,8 @@
    against the hand-set score of the extractive answerer, on what an answer needs: that its best
    sentence, or one of its best three, holds the answer.
 3. The weight of the learned score beside the hand-set one, and the margin, are chosen on the
-   out-of-fold scores: the answers must be no longer than the hand-set score's (`choose_blend`).
+   out-of-fold scores: the answers must be no longer than the hand-set score's, and the learned
+   score weighs most where the hand-set one earns nothing measurable (`choose_blend`).
 4. The scorer is fitted on all of train, and kept with the figures.
 5. The answer types (`newsdesk.scorer.AnswerTypes`): each question is labelled with the entity
    type spaCy gives most of its four choices ("" when they are no entity), and a logistic
@@ -26,6 +27,8 @@
 7. All of it is written as one file, the fitted values (`newsdesk.fitted`, rag/fitted.json):
    the scorer, the answer types, the values chosen for `AnswerConfig`'s defaults, and the
    embedding model, data and day they were fitted with. Tables of each step are printed.
+8. The short answer's confidence and its threshold are fitted on the answers those values give
+   (`newsdesk.evals.shorts`) and written into the same file.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from newsdesk import language
 from newsdesk.assistant import Assistant
 from newsdesk.citations import passage_sentences
 from newsdesk.core.settings import Settings
-from newsdesk.evals import metrics
+from newsdesk.evals import metrics, shorts
 from newsdesk.evals.realtimeqa import asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, open_assistant, open_index
 from newsdesk.evals.tune import train_sample
@@ -173,8 +176,8 @@ def answers(scores: np.ndarray, data: dict, margin: float) -> tuple[np.ndarray, 
 def choose_blend(data: dict, learned: np.ndarray) -> tuple[list[dict], dict]:
     """The learned weight and margin of `AnswerConfig`: for each weight, the margin whose answers
     most often hold the correct choice while no longer than the hand-set score's answers; then
-    the smallest weight within one standard error of the best (gains under the noise are not
-    taken)."""
+    the largest weight within one standard error of the best: the learned score is the score,
+    and the hand-set one keeps only the weight it is measured to earn."""
     held, length = answers(data["baseline"], data, HAND_MARGIN)
     rows = []
     for weight in BLEND_WEIGHTS:
@@ -187,7 +190,7 @@ def choose_blend(data: dict, learned: np.ndarray) -> tuple[list[dict], dict]:
                      "holds_choice": round(float(hits.mean()), 3), "sentences": round(sentences, 2),
                      "se": round(float(hits.std(ddof=1) / np.sqrt(len(hits))), 3)})
     best = max(rows, key=lambda r: r["holds_choice"])
-    chosen = min((r for r in rows if r["holds_choice"] >= best["holds_choice"] - best["se"]),
+    chosen = max((r for r in rows if r["holds_choice"] >= best["holds_choice"] - best["se"]),
                  key=lambda r: r["weight"])
     return rows, chosen
 
@@ -305,15 +308,19 @@ def main(train: Path | None, settings: Settings, out: Path = FITTED, progress: b
     values = Fitted(
         FittedModel(id=embedder.name, dimension=embedder.dimension),
         FittedOn(data=train.resolve().name, questions=questions, date=today),
-        scorer, types,
+        scorer, types, packaged().short_answer,
         AnswerDefaults(learned_weight=chosen["weight"], learned_margin=chosen["margin"],
                        short_type=types.fitted["chosen"]["least"],
+                       short_confidence=current.short_confidence,
                        min_score=held.get("min_score", current.min_score),
                        on_topic=held.get("on_topic", current.on_topic),
                        min_coverage=held.get("min_coverage", current.min_coverage)))
     values.save(out)
     print(f"\nwrote {out}: {values.answer.model_dump()}")
-    return {**fitted, "answer_types": types.fitted, "refusals": refused}
+    # step 8: the short answer's confidence, read from the answers the values just written give
+    short_answers = shorts.main(train, settings, values, out, progress)
+    return {**fitted, "answer_types": types.fitted, "refusals": refused,
+            "short_answer": short_answers}
 
 
 def answer_types(data: dict, scores: np.ndarray, margin: float) -> AnswerTypes:

@@ -33,7 +33,7 @@ def endpoints(desk: Desk) -> dict[str, Callable[..., dict]]:
                 moment): later articles are not read, and the news of that day ranks first.
 
         Returns:
-            {"question", "answer", "short_answer": {"text", "n", "start", "end"} or null,
+            {"question", "answer", "short_answer": {"text", "n", "start", "end", "confidence"} or null,
             "refused", "citations": [{"n", "doc_id", "source", "title", "date", "publisher",
             "url", "quote", "start", "end", "score"}], "related", "sentences", "answerer",
             "notice", "timings_ms"}

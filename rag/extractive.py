@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from newsdesk import attribution, conflicts, language, when
+from newsdesk import attribution, conflicts, language, short, when
 from newsdesk.answerer import Answerer, timings
-from newsdesk.citations import Citations, Sentence, passage_sentences, sentence_spans_of
+from newsdesk.citations import Sentence, passage_sentences
+from newsdesk.compose import compose, refusal
 from newsdesk.fitted import Fitted, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
@@ -28,36 +29,21 @@ from newsdesk.scorer import sentence_features, short_types
 from newsdesk.types import (
     Answer,
     AnswerEvent,
-    AnswerSentence,
-    Citation,
-    Conflict,
     Evidence,
     Passage,
-    ShortAnswer,
     TextPiece,
 )
 
 _WORD = re.compile(r"[\w’']+")
-_SENTENCE_ENDS = tuple(".!?:\"”’'")
 _POSSESSIVE = re.compile(r"[’']s$")
 # Words that say what kind of answer is wanted, not what it is about.
 _QUESTION_WORDS = frozenset("""
     what which who whom whose when where why how much many did does do said say says tell told
     according article articles mention mentioned report reported long much many percentage percent
     describe described really author writer""".split())
-_NUMBER_QUESTION = re.compile(r"^\s*(how (much|many|long|far|big|large|old)|what (percentage|"
-                              r"percent|share|proportion|number|fraction))\b", re.I)
-_DATE_QUESTION = re.compile(r"^\s*(when|what (day|date|year|month|time))\b", re.I)
-_NUMBER = re.compile(r"(?:about |around |nearly |almost |over |more than )?\d[\d,.]*\s?(?:%|"
-                     r"percent|per cent|km|kilometers|miles|million|billion|thousand|hundred|"
-                     r"days?|weeks?|months?|years?)?(?:\s\([^)]{1,20}\))?(?: of (?:the |its )?\w+)?",
-                     re.I)
 _SAY_QUESTION = re.compile(r"\b(say|said|says|think|argue|warn|tell|told|according)\b", re.I)
 _SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
                      r"points|asks|asked|wrote|added|adding", re.I)
-_DATE = re.compile(r"\b(?:on |last |this |next )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|"
-                   r"Saturday|Sunday|January|February|March|April|May|June|July|August|September|"
-                   r"October|November|December|\d{4})(?: \d{1,2}(?!\d)(?:, \d{4})?| \d{4})?", re.I)
 
 
 def _fitted(name: str) -> Any:
@@ -69,8 +55,8 @@ def _fitted(name: str) -> Any:
 class AnswerConfig:
     """How the extractive answerer picks sentences and when it refuses.
 
-    The defaults of `min_score`, `min_coverage`, `on_topic`, `learned_weight`, `learned_margin`
-    and `short_type` are the fitted values' (`newsdesk.fitted`, rag/fitted.json, written by
+    The defaults of `min_score`, `min_coverage`, `on_topic`, `learned_weight`, `learned_margin`,
+    `short_type` and `short_confidence` are the fitted values' (`newsdesk.fitted`, rag/fitted.json, written by
     `newsdesk train`); the others are set by hand.
 
     Args:
@@ -109,6 +95,9 @@ class AnswerConfig:
         short_type: The least probability of an entity type, as the learned answer types read
             the question (`newsdesk.scorer.AnswerTypes`), for an entity of that type to be the
             short answer (chosen on RealTimeQA train by `newsdesk train`).
+        short_confidence: The least confidence (`newsdesk.short`: the fitted probability that
+            it is right) for a short answer to be offered; chosen by `newsdesk train` on
+            RealTimeQA train for precision.
     """
 
     max_sentences: int = 4
@@ -127,6 +116,7 @@ class AnswerConfig:
     learned_weight: float = _fitted("learned_weight")
     learned_margin: float = _fitted("learned_margin")
     short_type: float = _fitted("short_type")
+    short_confidence: float = _fitted("short_confidence")
     bridge: int = 1
     quotation: int = 3
 
@@ -169,6 +159,21 @@ class RefusalGrounds(NamedTuple):
     unheard_of: bool
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What an answer quotes: `chosen`, the sentences, best first (none: it is refused, for
+    the `unknown` topic words if any), `gaps`, each one's score less the best one's, `every`
+    sentence of the passages, the question's content words (`terms`) and what a short answer
+    to it may be (`wanted`)."""
+
+    chosen: list[Sentence]
+    gaps: list[float]
+    every: list[Sentence]
+    terms: set[str]
+    wanted: short.Wanted
+    unknown: AbstractSet[str] = frozenset()
+
+
 class ExtractiveAnswerer(Answerer):
     """Answers from the passages' own sentences, each one cited.
 
@@ -209,12 +214,26 @@ class ExtractiveAnswerer(Answerer):
 
     def _answer(self, question: str, passages: list[Passage], context: str,
                 asked: np.ndarray | None = None, as_of: str = "") -> Answer:
+        picked = self.select(question, passages, context, asked, as_of)
+        if not picked.chosen:
+            return refusal(question, passages, picked.unknown)
+        disputes = conflicts.find(question, picked.chosen, picked.every, picked.wanted.types)
+        found = short.candidates(question, picked.wanted, picked.chosen, picked.gaps, picked.terms,
+                                 picked.every)
+        best = short.pick(found, self.fitted.short_answer, self.config.short_confidence)
+        return compose(question, picked.chosen, disputes, best, self.config.quotation,
+                       self.config.bridge)
+
+    def select(self, question: str, passages: list[Passage], context: str = "",
+               asked: np.ndarray | None = None, as_of: str = "") -> Selection:
+        """The sentences the answer to `question` quotes, best first (none: it is refused),
+        with what the short answer reads (`Selection`)."""
         own, terms = question_terms(question, context)
         several = asks_for_several(question)
         every = passage_sentences(passages)
         sentences = self._shortlist(every, terms, several)
         if not sentences:
-            return _refusal(question, passages)
+            return Selection([], [], every, terms, short.Wanted("", ()))
         scores, vectors = self._scores(question, context, sentences, terms, several, asked)
         coverage = _coverage(terms | content_terms(context), passages)
         unknown = self.unknown_words(own & topic_words(question))
@@ -222,7 +241,7 @@ class ExtractiveAnswerer(Answerer):
         if config.refuses(float(scores.max()), coverage, bool(unknown), lambda: self._exact_best(
                 question, context, sentences, scores, terms, several, asked),
                 bool(self.unheard_of(unknown))):
-            return _refusal(question, passages, unknown)
+            return Selection([], [], every, terms, short.Wanted("", ()), frozenset(unknown))
         margin = config.list_margin if several else config.margin
         if config.learned_weight and not several and all(s.vector is not None for s in every):
             margin = config.learned_margin
@@ -233,10 +252,11 @@ class ExtractiveAnswerer(Answerer):
                 [question, f"{question} {context}"] if context else [question])
             scores = scores + config.learned_weight * scorer.score(
                 question_features(question, every, asked, scorer.kinds, context, as_of))
-        chosen = [sentences[i] for i in self._choose(sentences, scores, vectors, several, margin)]
-        types = () if several else self.answer_types(question, asked)
-        disputes = conflicts.find(question, chosen, every, types)
-        return _compose(question, chosen, terms, disputes, types, config)
+        chosen = self._choose(sentences, scores, vectors, several, margin)
+        wanted = short.Wanted("", ()) if several else self.wanted(question, asked)
+        return Selection([sentences[i] for i in chosen],
+                         [float(scores[i] - scores[chosen[0]]) for i in chosen], every, terms,
+                         wanted)
 
     def refusal_grounds(self, question: str, passages: list[Passage], asked: np.ndarray,
                         unknown_words: Callable[[set[str]], set[str]] | None = None
@@ -263,21 +283,22 @@ class ExtractiveAnswerer(Answerer):
                 if pieces > 1}
         return self.unlike_words(rare) if rare else set()
 
-    def answer_types(self, question: str, asked: np.ndarray | None = None) -> tuple[str, ...]:
-        """The entity types a short answer to `question` may be (`scorer.short_types`), read
-        from its question word or, failing that, the vectors of the question (`asked[0]`, if
-        made) and of its question phrase ("Which company"); none for a question that asks who
-        or what a named one is."""
-        words, likely = language.read_question(question), {}
+    def wanted(self, question: str, asked: np.ndarray | None = None) -> short.Wanted:
+        """What a short answer to `question` may be (`short.Wanted`): the entity types its
+        question word names or, failing that, those the learned answer types
+        (`scorer.AnswerTypes`) find likely (`scorer.short_types`), with the probability of each,
+        read from the vectors of the question (`asked[0]`, if made) and of its question phrase
+        ("Which company"); none for a question that asks who or what a named one is."""
+        words = language.read_question(question)
         if words.identity:  # "Who is Steve Witkoff?": a description answers, not another name
-            return ()
-        if words.kind not in language.ANSWER_TYPES:
-            texts = [words.phrase] if asked is not None else [question, words.phrase]
-            vectors = self.embedder.embed(texts)
-            question_vector = asked[0] if asked is not None else vectors[0]
-            self.fitted.check_model(self.embedder.name, len(question_vector))
-            likely = self.fitted.answer_types.likely(question_vector, vectors[-1])
-        return short_types(words.kind, likely, self.config.short_type)
+            return short.Wanted(words.kind, ())
+        texts = [words.phrase] if asked is not None else [question, words.phrase]
+        vectors = self.embedder.embed(texts)
+        question_vector = asked[0] if asked is not None else vectors[0]
+        self.fitted.check_model(self.embedder.name, len(question_vector))
+        likely = self.fitted.answer_types.likely(question_vector, vectors[-1])
+        return short.Wanted(words.kind, short_types(words.kind, likely, self.config.short_type),
+                            likely)
 
     def _shortlist(self, sentences: list[Sentence], terms: set[str], several: bool) -> list[Sentence]:
         """The sentences worth embedding, in reading order.
@@ -399,30 +420,12 @@ def content_terms(text: str) -> set[str]:
     return {w for w in words if w and w not in stopwords() and w not in _QUESTION_WORDS}
 
 
-def _number_or_date(question: str, sentence: str, terms: set[str] | None = None) -> str:
-    """A number or date that directly answers `question`, found in `sentence`, else "".
-
-    Of several candidates, the one nearest to the question's words in the sentence wins.
-    """
-    if _NUMBER_QUESTION.search(question):
-        pattern = _NUMBER
-    elif _DATE_QUESTION.search(question):
-        pattern = _DATE
-    else:
-        return ""
-    asked = question.lower()
-    lowered = sentence.lower()
-    anchors = [m.start() for t in (terms or content_terms(question))
-               for m in re.finditer(re.escape(t[:6]), lowered)]
-    best, distance = "", len(sentence) + 1
-    for match in pattern.finditer(sentence):
-        value = match.group().strip(" ,.")
-        if not value or value.lower() in asked:
-            continue
-        gap = min((abs(a - match.start()) for a in anchors), default=len(sentence))
-        if gap < distance:
-            best, distance = value, gap
-    return best
+def _holds_a_figure(question: str, sentence: str) -> bool:
+    """Whether `sentence` holds a figure (a digit) for a question that asks when or how much
+    (`Words.kind`, as spaCy reads the question). Cheap on purpose: every sentence of the
+    passages is scored; the short answer's stage reads the entity types of the few quoted."""
+    return (language.read_question(question).kind in ("when", "how much")
+            and any(c.isdigit() for c in sentence))
 
 
 def _carry_forward(sentences: list[Sentence], scores: np.ndarray, carry: float) -> np.ndarray:
@@ -466,7 +469,7 @@ def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str
     `speakers` are the people whose words the question asks for; empty when it asks none.
     `said_by`: the names beside the quotation the sentence stands in (`attribution`), if any.
     """
-    bonus = 0.08 if _number_or_date(question, sentence, terms) else 0.0
+    bonus = 0.08 if _holds_a_figure(question, sentence) else 0.0
     if speakers and said_by:  # a quotation: theirs if they are named beside it
         named = any(w.startswith(t[:6]) for t in speakers for w in said_by)
         return bonus + (0.15 if named else -0.15)
@@ -499,178 +502,3 @@ def _someone_else_speaks(sentence: str) -> bool:
             if any(w[:1].isupper() and w.lower() not in stopwords() for w in near):
                 return True
     return False
-
-
-def _compose(question: str, chosen: list[Sentence], terms: set[str],
-             disputes: Sequence[list[tuple[Sentence, int, int]]] = (),
-             types: Sequence[str] = (), config: AnswerConfig | None = None) -> Answer:
-    """Complete the quotations the sentences open or close, order them by article and position,
-    fill gaps of a sentence or so between them (`config.quotation`, `config.bridge`), merge
-    neighbours, and cite them; open with the short answer held by the best sentence that holds
-    an entity of one of `types` (the likely answer types), then with the values the sources
-    disagree on (`conflicts.find`), each cited."""
-    config = config or AnswerConfig()
-    first_seen: dict[str, int] = {}
-    for rank, sentence in enumerate(chosen):
-        first_seen.setdefault(sentence.passage.doc_id, rank)
-    whole = _with_quotations(chosen, config.quotation)
-    ordered = sorted(whole, key=lambda s: (first_seen[s.passage.doc_id], s.start))
-    quotes = _merge_neighbours(_bridged(ordered, config.bridge))
-    extra = [s for dispute in disputes for s, _, _ in dispute
-             if not any(_holds(quote, s) for quote in quotes)]
-    extra = list({s.key: s for s in extra}.values())
-    citations = Citations()
-    numbered = [(quote, citations.cite(quote)) for quote in quotes + extra]
-    lines = [f"{quote.text} [{n}]" for quote, n in numbered]
-
-    def cited(sentence: Sentence, start: int, end: int) -> ShortAnswer:
-        n = next(n for quote, n in numbered if _holds(quote, sentence))
-        return ShortAnswer(sentence.text[start:end], n, sentence.start + start,
-                           sentence.start + end)
-
-    found = next(((s, span) for s in chosen if (span := _short_span(question, s, terms, types))),
-                 None)
-    short = cited(found[0], *found[1]) if found else None
-    disagreements = [Conflict(conflicts.kind_of(dispute), tuple(cited(*v) for v in
-                                                                _newest_first(dispute)))
-                     for dispute in disputes]
-    if disagreements:
-        lines.insert(0, " ".join(_disagreement(c, citations.all()) for c in disagreements))
-        for conflict in disagreements:  # a figure updated since: the newest one answers
-            if short and _dated_apart(conflict, citations.all()) and any(
-                    v.n == short.n and v.start < short.end and short.start < v.end
-                    for v in conflict.values):
-                short = conflict.values[0]
-    if short:
-        lines.insert(0, f"{short.text} [{short.n}].")
-    return Answer(question=question, text="\n\n".join(lines), refused=False,
-                  citations=citations.all(), short_answer=short, conflicts=disagreements,
-                  sentences=[AnswerSentence(quote.text, [n]) for quote, n in numbered])
-
-
-def _newest_first(dispute: list[tuple[Sentence, int, int]]) -> list[tuple[Sentence, int, int]]:
-    """The values in dispute, those of the newest articles first (undated ones last), when
-    their articles were written on different days; else as found."""
-    days = [s.passage.date[:10] for s, _, _ in dispute]
-    if len(set(days)) < 2:
-        return dispute
-    return sorted(dispute, key=lambda value: value[0].passage.date[:10] or "0", reverse=True)
-
-
-def _dated_apart(conflict: Conflict, cited: Sequence[Citation]) -> bool:
-    """Whether the values in dispute were written on different days (a figure updated)."""
-    dates = {c.n: c.date[:10] for c in cited}
-    return len({dates.get(v.n, "") for v in conflict.values}) == len(conflict.values) and \
-        all(dates.get(v.n) for v in conflict.values)
-
-
-def _disagreement(conflict: Conflict, cited: Sequence[Citation]) -> str:
-    """The line that tells the values in dispute: each with its article's day, newest first,
-    when they were written on different days ("As of 10 March 2024, “9,500” [1]; on 6 March
-    2024, “4,800” [2]."), else as sources that disagree."""
-    if not _dated_apart(conflict, cited):
-        return "The sources disagree: " + ", ".join(f"“{v.text}” [{v.n}]" for v in conflict.values) + "."
-    dates = {c.n: c.date for c in cited}
-    told = [f"{'as of' if i == 0 else 'on'} {when.spoken(dates[v.n])}, “{v.text}” [{v.n}]"
-            for i, v in enumerate(conflict.values)]
-    return "; ".join(told)[0].upper() + "; ".join(told)[1:] + "."
-
-
-def _short_span(question: str, sentence: Sentence, terms: set[str],
-                types: Sequence[str]) -> tuple[int, int] | None:
-    """The span of `sentence` that answers `question` in a few words: a named entity of one of
-    `types` that the question does not already name, of the best rank
-    (`language.answer_spans`), then the nearest to the question's words; None if there is
-    none."""
-    if not types:
-        return None
-    asked = question.lower()
-    spans = [span for span in language.answer_spans("", sentence.text, types)
-             if sentence.text[span[0]:span[1]].lower() not in asked]
-    if not spans:
-        return None
-    lowered = sentence.text.lower()
-    anchors = [m.start() for t in terms for m in re.finditer(re.escape(t[:6]), lowered)]
-    start, end, _ = min(spans, key=lambda span: (span[2], min(
-        (abs(a - span[0]) for a in anchors), default=span[0])))
-    return start, end
-
-
-def _holds(quote: Sentence, sentence: Sentence) -> bool:
-    """Whether `quote` (sentences merged into one) begins `sentence` or runs over its start."""
-    return quote.passage.doc_id == sentence.passage.doc_id and quote.start <= sentence.start < quote.end
-
-
-def _with_quotations(chosen: list[Sentence], most: int) -> list[Sentence]:
-    """`chosen`, each followed by the sentences of its passage (at most `most`) that complete a
-    quotation it opens or closes; a quotation not complete within them adds none."""
-    found: dict[tuple[str, int], Sentence] = {}
-    for sentence in chosen:
-        found.setdefault(sentence.key, sentence)
-        passage, balance = sentence.passage, _quotation_balance(sentence.text)
-        if not balance or not most:
-            continue
-        spans = sentence_spans_of(passage)
-        at = next((i for i, (start, _) in enumerate(spans) if start == sentence.start), None)
-        if at is None:
-            continue
-        step = 1 if balance > 0 else -1
-        onward = spans[at + 1:] if step > 0 else spans[:at][::-1]
-        added = []
-        for start, end in onward[:most]:
-            added.append(Sentence.at(passage, start, end))
-            balance += _quotation_balance(added[-1].text)
-            if balance * step <= 0:
-                for s in added:
-                    found.setdefault(s.key, s)
-                break
-    return list(found.values())
-
-
-def _quotation_balance(text: str) -> int:
-    """Quotation marks `text` opens less those it closes: curly ones by their shape, straight
-    ones by where they stand (after a space or at the start they open)."""
-    balance = text.count("“") - text.count("”")
-    for i, char in enumerate(text):
-        if char == '"':
-            balance += 1 if i == 0 or text[i - 1].isspace() or text[i - 1] in "([" else -1
-    return balance
-
-
-def _bridged(ordered: list[Sentence], most: int) -> list[Sentence]:
-    """`ordered` with the sentences between two of them in one passage, where at most `most`
-    stand between and each ends as a sentence does (not a heading, which opens a new section)."""
-    filled: list[Sentence] = []
-    for sentence, after in zip(ordered, [*ordered[1:], None], strict=True):
-        filled.append(sentence)
-        passage = sentence.passage
-        if after is None or after.passage.chunk_id != passage.chunk_id:
-            continue
-        between = [Sentence.at(passage, s, e) for s, e in sentence_spans_of(passage)
-                   if sentence.end <= s and e <= after.start]
-        if len(between) <= most and all(s.text.rstrip().endswith(_SENTENCE_ENDS) for s in between):
-            filled += between
-    return filled
-
-
-def _merge_neighbours(ordered: list[Sentence]) -> list[Sentence]:
-    """Join sentences that follow each other in one passage into one quote."""
-    merged: list[Sentence] = []
-    for sentence in ordered:
-        last = merged[-1] if merged else None
-        if (last and last.passage.doc_id == sentence.passage.doc_id
-                and last.passage.chunk_id == sentence.passage.chunk_id
-                and not sentence.passage.text[last.end - last.passage.start:
-                                              sentence.start - last.passage.start].strip()):
-            merged[-1] = Sentence.at(last.passage, last.start, sentence.end)
-        else:
-            merged.append(sentence)
-    return merged
-
-
-def _refusal(question: str, passages: list[Passage],
-             unknown: AbstractSet[str] = frozenset()) -> Answer:
-    missing = ", ".join(f"“{w}”" for w in sorted(unknown))
-    text = "The articles don't say." + (f" They never mention {missing}." if missing else "")
-    text += (" The closest passages are listed as related reading." if passages else "")
-    return Answer(question=question, text=text, refused=True, related=passages[:3])

@@ -5,10 +5,11 @@ rag/fitted.json (package data) holds, like an estimator saved with its parameter
 - `model`: the embedding model they were fitted with (`id`, `dimension`): the learned scores
   read its similarities and vectors, so they hold for that model only;
 - `fitted_on`: the data (its folder's name), how many questions, and the day;
-- `sentence_scorer` and `answer_types`: the learned models (`newsdesk.scorer`), each with the
-  figures of its fit;
+- `sentence_scorer`, `answer_types` and `short_answer`: the learned models (`newsdesk.scorer`;
+  the short answer's confidence, `newsdesk.short`), each with the figures of its fit;
 - `answer`: the defaults of `AnswerConfig` that were chosen on the data (the refusal
-  thresholds, the learned scorer's weight and margin, the least answer-type probability).
+  thresholds, the learned scorer's weight and margin, the least answer-type probability, the
+  least confidence of a short answer).
 
 `newsdesk train` writes the whole file; nothing is copied into the code by hand. It is read
 and checked once (`packaged`): a file of another shape is a `FittedValuesError`, and an
@@ -62,6 +63,7 @@ class AnswerDefaults(_Strict):
     learned_weight: float = Field(ge=0)
     learned_margin: float = Field(ge=0)
     short_type: float = Field(ge=0, le=1)
+    short_confidence: float = Field(ge=0, le=1)
     min_score: float
     on_topic: float
     min_coverage: float = Field(ge=0, le=1)
@@ -108,6 +110,7 @@ class _FileForm(_Strict):
     fitted_on: FittedOn
     sentence_scorer: _ScorerForm
     answer_types: _TypesForm
+    short_answer: _ScorerForm
     answer: AnswerDefaults
 
     @model_validator(mode="after")
@@ -134,6 +137,7 @@ class Fitted:
     fitted_on: FittedOn
     sentence_scorer: SentenceScorer
     answer_types: AnswerTypes
+    short_answer: SentenceScorer
     answer: AnswerDefaults
 
     @classmethod
@@ -159,7 +163,8 @@ class Fitted:
             raise FittedValuesError(f"The fitted values {path} are not as newsdesk reads them: "
                                     f"{_problems(error)}. {_FIX}") from None
         return cls(form.model, form.fitted_on, SentenceScorer.from_json(data["sentence_scorer"]),
-                   AnswerTypes.from_json(data["answer_types"]), form.answer)
+                   AnswerTypes.from_json(data["answer_types"]),
+                   SentenceScorer.from_json(data["short_answer"]), form.answer)
 
     def save(self, path: Path = FITTED) -> None:
         """Write them to `path` whole (a file read meanwhile is the old one or the new one)."""
@@ -167,6 +172,7 @@ class Fitted:
             "model": self.model.model_dump(), "fitted_on": self.fitted_on.model_dump(),
             "sentence_scorer": self.sentence_scorer.as_json(),
             "answer_types": self.answer_types.as_json(),
+            "short_answer": self.short_answer.as_json(),
             "answer": self.answer.model_dump()}, indent=1)
         # a list of numbers or names on one line: a weight a line would run to thousands
         text = re.sub(r"\[[^\[\]{}]*\]", lambda m: re.sub(r"\s*\n\s*", " ", m.group())
