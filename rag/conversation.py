@@ -57,9 +57,18 @@ def context(question: str, history: Sequence[Turn]) -> str:
 def people(question: str, history: Sequence[Turn]) -> list[str]:
     """The names the person and group pronouns of `question` point to in `history` ("he" after
     "Who gave Putin an update?" is the person its answer names), in the question's order."""
-    names = (_last_named(r.wants, history) for r in language.references(question)
-             if r.wants in ("person", "group"))
-    return list(dict.fromkeys(n for n in names if n))
+    return [name for _, name in people_at(question, history)]
+
+
+def people_at(question: str, history: Sequence[Turn]) -> list[tuple[int, str]]:
+    """`people`, each with where its pronoun stands in `question`."""
+    found: dict[str, int] = {}
+    for reference in language.references(question):
+        if reference.wants in ("person", "group"):
+            name = _last_named(reference.wants, history)
+            if name:
+                found.setdefault(name, reference.start)
+    return [(at, name) for name, at in found.items()]
 
 
 def _elliptical(question: str) -> bool:
