@@ -30,23 +30,29 @@ _SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argue
 _WHO_SPEAKS = (("PERSON", "ORG"), ("GPE", "NORP"))
 # How much a sentence's score rises when it is the speaker's words, or falls when another's.
 PREFERENCE = 0.15
-# How far other sentences fall behind the speaker's own, once these are found: beyond any margin.
+# How far another's words fall behind the speaker's own, once these are found: beyond any margin.
 _BEHIND = 1.0
 
 
 def asked_about(question: str, history: Sequence[Turn] = (), several: bool = False) -> set[str]:
     """The lower-cased words of the name of whose words `question` asks for (a list question,
-    `several`, too): the first person it names or points to with a pronoun, whose name is read
+    `several`, too): the first person it names or points to with a pronoun before its verb of
+    speech (after "according to"), whose name is read
     in `history` ("he" after "Who gave Putin an update?" is the person the answer named; "What
     does he think Trump will do?" asks for his words, not Trump's), else the first place it
     names ("What did China say?"); empty when it asks for nobody's words."""
-    if not several and not SAY_QUESTION.search(question):
+    say = SAY_QUESTION.search(question)
+    if not several and not say:
         return set()
     found = language.names(question)
     named = [(s, question[s:e]) for s, e, label in found if label in _WHO_SPEAKS[0]]
     named += conversation.people_at(question, history)
     if not named:
         named = [(s, question[s:e]) for s, e, label in found if label in _WHO_SPEAKS[1]]
+    if say:  # who speaks stands before the verb ("What does the author think Putin will do?"
+        # asks for nobody named), or after "according to"
+        after = say.group().lower() == "according"
+        named = [(s, name) for s, name in named if (s > say.start()) is after]
     return _words([min(named)[1]]) if named else set()
 
 
@@ -76,13 +82,14 @@ def preferences(speakers: set[str], sentences: Sequence[Sentence]) -> np.ndarray
 
 
 def theirs_first(scores: np.ndarray, preferred: np.ndarray) -> np.ndarray:
-    """`scores`, with the sentences the speaker says (`preferred` > 0, as `preferences`) before
-    every other, and those someone else says last, when some sentence is the speaker's own:
-    "What did Zelensky say?" quotes Zelensky before an analyst who names him, however the rest
-    of the score reads them."""
+    """`scores`, with the sentences someone else says (`preferred` < 0, as `preferences`) put
+    behind every other, when some sentence is the speaker's own: "What did Zelensky say?" quotes
+    Zelensky before an analyst who names him, however the rest of the score reads them. (Not
+    every sentence without a speaker after theirs: a speaker's words go on past the sentence that
+    names them.)"""
     if not (preferred > 0).any():
         return scores
-    return scores - _BEHIND * ((preferred <= 0).astype(float) + (preferred < 0))
+    return np.where(preferred < 0, scores - _BEHIND, scores)
 
 
 def _words(names: Sequence[str]) -> set[str]:

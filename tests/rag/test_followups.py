@@ -49,12 +49,12 @@ def desk(tmp_path_factory, embedder) -> Assistant:
     return Assistant.open(settings=settings, embedder=embedder)
 
 
-# Each conversation: its questions, each with a phrase its answer must quote (its first
-# citation, for what someone said), and the names its pronouns must point to.
+# Each conversation: its questions, each with a phrase its answer must quote (for what someone
+# said, their words), and the names its pronouns must point to.
 CONVERSATIONS = {
     "a visit, then what she said during it": [
         ("Who went to Kendu on Tuesday?", "Amara Osei visited", ()),
-        ("What did she say during the visit?", "We will rebuild every school", ("Amara Osei",)),
+        ("What did she tell reporters?", "We will rebuild every school", ("Amara Osei",)),
         ("What did she tour there?", "toured the relief camps", ("Amara Osei",)),
     ],
     "a withdrawal told as 'withdrew'": [
@@ -64,7 +64,7 @@ CONVERSATIONS = {
     ],
     "an election told as 'elected'": [
         ("Who became governor of Tellin?", "elected Marta Kowal", ()),
-        ("What did she say after the election?", "The people have chosen change",
+        ("What did she say at her rally after the election?", "The people have chosen change",
          ("Marta Kowal",)),
         ("How much of the vote did she win in the election?", "54 percent", ("Marta Kowal",)),
     ],
@@ -86,9 +86,7 @@ def test_no_follow_up_is_refused_and_each_quotes_what_it_asks(desk, turns):
     for question, quoted, people in turns:
         answer = desk.ask(question, history=history)
         assert not answer.refused, (question, answer.text)
-        said = "say" in question.split() or "said" in question.split()
-        quotes = [answer.citations[0].quote] if said else [c.quote for c in answer.citations]
-        assert any(quoted in quote for quote in quotes), (question, answer.text)
+        assert any(quoted in c.quote for c in answer.citations), (question, answer.text)
         if people:
             asked = conversation.people(question, [Turn(**t) for t in history])
             assert asked == list(people), question
@@ -151,6 +149,8 @@ DAN = (Turn("user", "What did Dan Miller say about the harbour tax?"),)
     ("What did she say during the visit?", VISIT, {"amara", "osei"}),
     ("What did China say about the talks?", (), {"china"}),  # no person: the country
     ("Who visited Kendu?", VISIT, set()),  # asks for nobody's words
+    ("What does the reporter think Osei will do?", (), set()),  # the reporter, not a name
+    ("What happened, according to Irena Halas?", (), {"irena", "halas"}),
 ])
 def test_whose_words_a_question_asks_for(question, history, speaker):
     assert speakers.asked_about(question, history) == speaker
