@@ -51,7 +51,7 @@ def gather(data: Path, settings: Settings, embedder: Embedder, fitted: Fitted,
     assistant = open_assistant(indexed, DEFAULT, embedder, fitted)
     answerer = assistant.answerers["extractive"]
     assert isinstance(answerer, ExtractiveAnswerer)
-    found = []
+    found: list[list[tuple[dict, bool]]] = []
     for q in tqdm(load_questions(data), desc="short answers", disable=not progress):
         evidence = assistant.evidence(q["question"], as_of=asked_as_of(q))
         picked = answerer.select(q["question"], list(evidence.passages), "", evidence.vectors,

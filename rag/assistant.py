@@ -17,10 +17,14 @@ from newsdesk.index.embed import Embedder
 from newsdesk.inputs import Filters, check_k, check_question, check_text
 from newsdesk.llm import LLMAnswerer
 from newsdesk.retrieve import RetrievalConfig, Retriever
+from newsdesk.speakers import asked_about
 from newsdesk.types import Answer, AnswerEvent, Evidence, Turn
 
 # Top passages whose next chunk is read too: an answer often runs on past a chunk's end.
 _FOLLOWING = 5
+# Passages that name the speaker a question asks the words of, added to those retrieved ("What
+# did Zelensky say?": where Zelensky is quoted, which may not be among the closest in meaning).
+_SPEAKERS_PASSAGES = 2
 
 def check_history(history: list[dict] | None) -> tuple[Turn, ...]:
     """The history as `Turn`s; BadInputError for anything but `[{"role", "content"}]`."""
@@ -159,6 +163,10 @@ class Assistant:
         passages = self.retriever.search(unsent.queries[-1], wide, filters, vector=vectors[-1],
                                          twins=True)
         passages = self.retriever.with_following(passages, _FOLLOWING)
+        speakers = asked_about(question, turns)
+        if speakers:
+            passages = self.retriever.with_naming(passages, speakers, _SPEAKERS_PASSAGES,
+                                                  question, filters, vectors[-1])
         return replace(unsent, passages=tuple(passages), vectors=vectors, as_of=filters.as_of,
                        retrieve_ms=(time.perf_counter() - started) * 1000)
 

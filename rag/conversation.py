@@ -3,8 +3,10 @@
 This is newsdesk's own idea, written by hand over spaCy's reading of the turns
 (`language.references`, `language.analyse`). A follow-up's references are looked up in the
 earlier turns, newest first: "he" or "she" is the last person named, "they" the last group,
-"there" or "then" the last place or time, "that visit" the turn that speaks of visiting (by
-lemma, so "visited" counts). When the turn before asked for what a reference wants ("Who ...?"
+"there" or "then" the last place or time, "that visit" the turn that speaks of visiting (by the
+stem of its lemma, `index.english.stem`, so "visited" counts, and "the withdrawal" is the turn
+that tells that troops "withdraw"; a noun after "the" that no turn tells of names something
+new). When the turn before asked for what a reference wants ("Who ...?"
 then "What did he say?"), the answer to it is read before the question. A follow-up (one with
 such references, one that opens with a conjunction, "And what did Zelensky say?", or one with
 no verb, "What about Kursk?") also leans on the last question. What is found becomes the
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newsdesk import language
+from newsdesk.index.english import stem
 from newsdesk.types import Turn
 
 # The entity types a reference can point to (OntoNotes labels, as spaCy tags them).
@@ -45,8 +48,27 @@ def context(question: str, history: Sequence[Turn]) -> str:
             found.append(_speaking_of(reference.lemma, history) or "")
         elif reference.wants in _POINTS_TO:
             found.append(_last_named(reference.wants, history) or "")
+    if not any(found) and all(r.definite for r in references) and not _elliptical(question):
+        return ""  # "the election" that no earlier turn tells of: a question of its own
     found.append(users[-1])
     return " ".join(dict.fromkeys(f for f in found if f))
+
+
+def people(question: str, history: Sequence[Turn]) -> list[str]:
+    """The names the person and group pronouns of `question` point to in `history` ("he" after
+    "Who gave Putin an update?" is the person its answer names), in the question's order."""
+    return [name for _, name in people_at(question, history)]
+
+
+def people_at(question: str, history: Sequence[Turn]) -> list[tuple[int, str]]:
+    """`people`, each with where its pronoun stands in `question`."""
+    found: dict[str, int] = {}
+    for reference in language.references(question):
+        if reference.wants in ("person", "group"):
+            name = _last_named(reference.wants, history)
+            if name:
+                found.setdefault(name, reference.start)
+    return [(at, name) for name, at in found.items()]
 
 
 def _elliptical(question: str) -> bool:
@@ -69,9 +91,11 @@ def _last_named(wants: str, history: Sequence[Turn]) -> str | None:
 
 
 def _speaking_of(lemma: str, history: Sequence[Turn]) -> str | None:
-    """The newest turn holding a word of `lemma` ("visited" for "visit")."""
+    """The newest turn holding a word of `lemma`'s stem ("visited" for "visit", "withdraw" for
+    "withdrawal")."""
+    root = stem(lemma)
     for turn in reversed(history):
-        if any(w[3] == lemma for w in language.analyse(turn.content).words):
+        if any(stem(w[3]) == root for w in language.analyse(turn.content).words):
             return turn.content
     return None
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, cast
 
 import numpy as np
 
-from newsdesk import attribution, conflicts, language, short, when
+from newsdesk import conflicts, language, short, when, wording
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Sentence, passage_sentences
 from newsdesk.compose import compose, refusal
@@ -26,12 +26,14 @@ from newsdesk.fitted import Fitted, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import sentence_features, short_types
+from newsdesk.speakers import asked_about, preferences, theirs_first
 from newsdesk.types import (
     Answer,
     AnswerEvent,
     Evidence,
     Passage,
     TextPiece,
+    Turn,
 )
 
 _WORD = re.compile(r"[\w’']+")
@@ -41,9 +43,6 @@ _QUESTION_WORDS = frozenset("""
     what which who whom whose when where why how much many did does do said say says tell told
     according article articles mention mentioned report reported long much many percentage percent
     describe described really author writer""".split())
-_SAY_QUESTION = re.compile(r"\b(say|said|says|think|argue|warn|tell|told|according)\b", re.I)
-_SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
-                     r"points|asks|asked|wrote|added|adding", re.I)
 
 
 def _fitted(name: str) -> Any:
@@ -208,13 +207,14 @@ class ExtractiveAnswerer(Answerer):
         """The answer comes whole: one `TextPiece`, then the `Answer`."""
         started = time.perf_counter()
         answer = self._answer(evidence.question, list(evidence.passages), evidence.context,
-                              evidence.vectors, evidence.as_of)
+                              evidence.vectors, evidence.as_of, evidence.history)
         yield TextPiece(answer.text)
         yield replace(answer, timings_ms=timings(evidence, started))
 
     def _answer(self, question: str, passages: list[Passage], context: str,
-                asked: np.ndarray | None = None, as_of: str = "") -> Answer:
-        picked = self.select(question, passages, context, asked, as_of)
+                asked: np.ndarray | None = None, as_of: str = "",
+                history: Sequence[Turn] = ()) -> Answer:
+        picked = self.select(question, passages, context, asked, as_of, history)
         if not picked.chosen:
             return refusal(question, passages, picked.unknown)
         disputes = conflicts.find(question, picked.chosen, picked.every, picked.wanted.types)
@@ -225,33 +225,41 @@ class ExtractiveAnswerer(Answerer):
                        self.config.bridge)
 
     def select(self, question: str, passages: list[Passage], context: str = "",
-               asked: np.ndarray | None = None, as_of: str = "") -> Selection:
+               asked: np.ndarray | None = None, as_of: str = "",
+               history: Sequence[Turn] = ()) -> Selection:
         """The sentences the answer to `question` quotes, best first (none: it is refused),
-        with what the short answer reads (`Selection`)."""
+        with what the short answer reads (`Selection`); `history`: the conversation before."""
         own, terms = question_terms(question, context)
         several = asks_for_several(question)
         every = passage_sentences(passages)
         sentences = self._shortlist(every, terms, several)
         if not sentences:
             return Selection([], [], every, terms, short.Wanted("", ()))
-        scores, vectors = self._scores(question, context, sentences, terms, several, asked)
+        speakers = asked_about(question, history, several)
+        scores, vectors = self._scores(question, context, sentences, terms, several, asked,
+                                       speakers)
         coverage = _coverage(terms | content_terms(context), passages)
         unknown = self.unknown_words(own & topic_words(question))
+        if unknown:  # "the invasion" of articles that say "invaded" is not unknown
+            unknown -= wording.told_otherwise(unknown, [p.text for p in passages] +
+                                              [t.content for t in history], self.embedder)
         config = self.config
         if config.refuses(float(scores.max()), coverage, bool(unknown), lambda: self._exact_best(
-                question, context, sentences, scores, terms, several, asked),
+                question, context, sentences, scores, terms, several, asked, speakers),
                 bool(self.unheard_of(unknown))):
             return Selection([], [], every, terms, short.Wanted("", ()), frozenset(unknown))
         margin = config.list_margin if several else config.margin
         if config.learned_weight and not several and all(s.vector is not None for s in every):
             margin = config.learned_margin
             sentences, scores, vectors = every, *self._scores(question, context, every, terms,
-                                                               several, asked)
+                                                               several, asked, speakers)
             scorer = self.fitted.sentence_scorer
             asked = asked if asked is not None else self.embedder.embed(
                 [question, f"{question} {context}"] if context else [question])
             scores = scores + config.learned_weight * scorer.score(
                 question_features(question, every, asked, scorer.kinds, context, as_of))
+        if speakers and not several:
+            scores = theirs_first(scores, preferences(speakers, sentences))
         chosen = self._choose(sentences, scores, vectors, several, margin)
         wanted = short.Wanted("", ()) if several else self.wanted(question, asked)
         return Selection([sentences[i] for i in chosen],
@@ -319,8 +327,10 @@ class ExtractiveAnswerer(Answerer):
         return [s for i, s in enumerate(sentences) if i in keep]
 
     def _scores(self, question: str, context: str, sentences: list[Sentence], terms: set[str],
-                several: bool, asked: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Each sentence's score, and its vector. `asked`: the question's vectors, if made."""
+                several: bool, asked: np.ndarray | None = None,
+                speakers: set[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each sentence's score, and its vector. `asked`: the question's vectors, if made;
+        `speakers`: whose words it asks for (`speakers.asked_about`; default: those it names)."""
         queries = [question, f"{question} {context}"] if context else [question]
         missing = [s.text for s in sentences if s.vector is None]
         fresh = iter(self.embedder.embed((queries if asked is None else []) + missing))
@@ -328,12 +338,9 @@ class ExtractiveAnswerer(Answerer):
         mine = np.stack([next(fresh) if s.vector is None else s.vector for s in sentences])
         meaning = (mine @ asked.T).max(axis=1)
         words = np.array([_overlap(terms, s.text) for s in sentences])
-        # The people asked about, with those a follow-up points to ("What does he think?").
-        speakers = (_names(question) | _names(context)
-                    if several or _SAY_QUESTION.search(question) else set())
-        quoted = attribution.speakers(sentences) if speakers else [None] * len(sentences)
-        bonus = np.array([_type_bonus(question, s.text, terms, speakers, said_by)
-                          for s, said_by in zip(sentences, quoted, strict=True)])
+        speakers = asked_about(question, (), several) if speakers is None else speakers
+        bonus = np.array([_type_bonus(question, s.text) for s in sentences])
+        bonus += preferences(speakers, sentences)
         scores = meaning + self.config.word_weight * words + bonus
         if several:
             scores = _carry_forward(sentences, scores, self.config.carry)
@@ -348,14 +355,15 @@ class ExtractiveAnswerer(Answerer):
 
     def _exact_best(self, question: str, context: str, sentences: list[Sentence],
                     scores: np.ndarray, terms: set[str], several: bool,
-                    asked: np.ndarray | None = None) -> float:
+                    asked: np.ndarray | None = None, speakers: set[str] | None = None) -> float:
         """The best score with the top sentences encoded on their own, for a close call.
 
         Stored vectors are pooled in the context of their chunk, which draws the scores of a
         chunk's sentences together; alone, a sentence says only what it says.
         """
         top = [replace(sentences[i], vector=None) for i in np.argsort(-scores)[:3]]
-        return float(self._scores(question, context, top, terms, several, asked)[0].max())
+        return float(self._scores(question, context, top, terms, several, asked,
+                                  speakers)[0].max())
 
     def _choose(self, sentences: list[Sentence], scores: np.ndarray, vectors: np.ndarray,
                 several: bool, margin: float) -> list[int]:
@@ -462,43 +470,7 @@ def _coverage(terms: set[str], passages: list[Passage]) -> float:
     return _overlap(terms, " ".join(p.text for p in passages))
 
 
-def _type_bonus(question: str, sentence: str, terms: set[str], speakers: set[str],
-                said_by: set[str] | None = None) -> float:
-    """A little extra for a sentence that holds the kind of thing asked for.
-
-    `speakers` are the people whose words the question asks for; empty when it asks none.
-    `said_by`: the names beside the quotation the sentence stands in (`attribution`), if any.
-    """
-    bonus = 0.08 if _holds_a_figure(question, sentence) else 0.0
-    if speakers and said_by:  # a quotation: theirs if they are named beside it
-        named = any(w.startswith(t[:6]) for t in speakers for w in said_by)
-        return bonus + (0.15 if named else -0.15)
-    if speakers and _speaker_among(speakers, sentence):
-        bonus += 0.15
-    elif speakers and _someone_else_speaks(sentence):
-        bonus -= 0.15  # "... Zelenskyy's removal," Ian tells us: Ian's words, not Zelensky's
-    return bonus
-
-
-def _names(question: str) -> set[str]:
-    """Capitalised words after the first: the people and places a question names."""
-    return {w.lower() for w in _WORD.findall(question)[1:] if w[:1].isupper()}
-
-
-def _speaker_among(terms: set[str], sentence: str) -> bool:
-    """Whether one of `terms` names who speaks: within four words of a speech verb."""
-    words = [w.lower() for w in _WORD.findall(sentence)]
-    speech = [i for i, w in enumerate(words) if _SPEECH.fullmatch(w)]
-    named = [i for i, w in enumerate(words) if any(w.startswith(t[:6]) for t in terms)]
-    return any(abs(s - n) <= 4 for s in speech for n in named)
-
-
-def _someone_else_speaks(sentence: str) -> bool:
-    """Whether a named person is right beside a speech verb ("Ian tells", "says Hanna")."""
-    words = _WORD.findall(sentence)
-    for i, word in enumerate(words):
-        if _SPEECH.fullmatch(word.lower()):
-            near = words[max(0, i - 1):i] + words[i + 1:i + 2]
-            if any(w[:1].isupper() and w.lower() not in stopwords() for w in near):
-                return True
-    return False
+def _type_bonus(question: str, sentence: str) -> float:
+    """A little extra for a sentence that holds the kind of thing asked for (whose words it
+    is: `speakers.preferences`)."""
+    return 0.08 if _holds_a_figure(question, sentence) else 0.0

@@ -50,12 +50,15 @@ Wants = Literal["person", "group", "setting", "thing", "event"]  # what a Refere
 class Reference:
     """A word of a follow-up that points back into the conversation, and what it points to:
     a person ("he", "her"), a group ("they"), a setting, place or time ("there", "then"), a
-    thing ("it", "that" alone) or an event named by a noun ("that visit": `lemma` "visit")."""
+    thing ("it", "that" alone) or an event named by a noun ("that visit": `lemma` "visit").
+    `definite`: a noun after "the" ("the withdrawal"), which points back only if an earlier
+    turn tells of it; otherwise it names something new ("Who won the election in Ghana?")."""
 
     start: int
     end: int
     wants: Wants
     lemma: str = ""
+    definite: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,8 @@ def names(text: str) -> tuple[tuple[int, int, str], ...]:
 def references(text: str) -> list[Reference]:
     """The words of `text` that point back to something named earlier, as spaCy's morphology
     marks them: third-person personal pronouns (PronType=Prs, Person=3) and demonstratives
-    (PronType=Dem: "that", "there", "then"); a demonstrative before a noun names its event."""
+    (PronType=Dem: "that", "there", "then"); a demonstrative before a noun names its event, and
+    so may the definite article (PronType=Art, Definite=Def: "the withdrawal", `definite`)."""
     with _LOCK:
         doc = pipeline()(text, disable=["ner"])
     found = []
@@ -194,6 +198,11 @@ def references(text: str) -> list[Reference]:
                                        after.lemma_.lower()))
             elif after is None or not after.is_alpha or after.pos_ in ("AUX", "VERB", "ADP"):
                 found.append(Reference(*span, "thing"))
+        elif "Def" in morph.get("Definite") and token.i + 1 < len(doc) \
+                and doc[token.i + 1].pos_ == "NOUN":
+            noun = doc[token.i + 1]
+            found.append(Reference(span[0], noun.idx + len(noun.text), "event",
+                                   noun.lemma_.lower(), definite=True))
     return found
 
 

@@ -196,6 +196,17 @@ class Retriever:
                  for chunk_id, before in wanted if chunk_id in rows]
         return passages + extra
 
+    def with_naming(self, passages: list[Passage], names: set[str], top: int, query: str,
+                    filters: Filters, vector: np.ndarray) -> list[Passage]:
+        """`passages`, plus the `top` passages that BM25 finds best for `names` (the words of
+        people's names) among those not in them, within the time `query` names; `vector`: the
+        query's, for their similarity."""
+        filters = filters.within(named_window(query, filters.as_of))
+        present = {p.chunk_id for p in passages}
+        found = [hit for hit in self._lexical(" ".join(sorted(names)), filters)
+                 if hit[0] not in present][:top]
+        return passages + self._passages(list(found), vector)
+
     def as_llama_index(self, k: int = 5, filters: Filters | None = None):
         """This retriever as a llama-index `BaseRetriever`, returning the same passages."""
         from newsdesk.llama_index import NewsdeskRetriever  # llama-index loads only when asked for

@@ -97,10 +97,6 @@ def test_passages_without_stored_sentences_are_split_and_embedded(assistant):
     _assert_verbatim(answer)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a named loss of 2026-12-07: with the tuned retrieval (recency, BM25 0.05) or the retrained "
-    "scorer, each alone, 'What did Zelensky say?' first quotes an analyst naming Zelenskyy; "
-    "issue 33 item 2 (speaker preference) is where it is fixed"))
 def test_who_said_what_picks_the_speaker(assistant):
     answer = assistant.ask("What did Zelensky say?")
     assert "Zelensky posted on X" in answer.citations[0].quote

@@ -150,7 +150,20 @@ def test_no_answer_spans_for_questions_that_ask_for_no_entity():
     ("Who won the 2019 final in Madrid?", []),
 ])
 def test_references_of_a_follow_up_are_found_by_their_morphology(question, expected):
-    found = [(question[r.start:r.end], r.wants, r.lemma) for r in language.references(question)]
+    found = [(question[r.start:r.end], r.wants, r.lemma) for r in language.references(question)
+             if not r.definite]
+    assert found == expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("When did the withdrawal begin?", [("the withdrawal", "withdrawal")]),
+    ("Who won the election in Ghana?", [("the election", "election")]),
+    ("What did the Kremlin say?", []),  # a name, not an event
+    ("Who paid for that trip?", []),  # a demonstrative, not the article
+])
+def test_a_noun_after_the_definite_article_may_point_back(question, expected):
+    found = [(question[r.start:r.end], r.lemma) for r in language.references(question)
+             if r.definite and r.wants == "event"]
     assert found == expected
 
 
