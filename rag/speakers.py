@@ -30,8 +30,6 @@ _SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argue
 _WHO_SPEAKS = (("PERSON", "ORG"), ("GPE", "NORP"))
 # How much a sentence's score rises when it is the speaker's words, or falls when another's.
 PREFERENCE = 0.15
-# How far another's words fall behind the speaker's own, once these are found: beyond any margin.
-_BEHIND = 1.0
 
 
 def asked_about(question: str, history: Sequence[Turn] = (), several: bool = False) -> set[str]:
@@ -89,7 +87,8 @@ def theirs_first(scores: np.ndarray, preferred: np.ndarray) -> np.ndarray:
     names them.)"""
     if not (preferred > 0).any():
         return scores
-    return np.where(preferred < 0, scores - _BEHIND, scores)
+    behind = float(scores.max() - scores.min()) + 1.0  # below the least of the others
+    return np.where(preferred < 0, scores - behind, scores)
 
 
 def _words(names: Sequence[str]) -> set[str]:

@@ -49,7 +49,7 @@ def test_the_extractive_answer_streams_its_text_then_itself(seed_settings, embed
     assistant = Assistant.open(settings=seed_settings, embedder=embedder)
     events = list(assistant.stream("How much of the Kursk territory had Russia regained?"))
     assert [type(e) for e in events] == [TextPiece, Answer]
-    assert events[0].text == events[1].text and events[1].text.startswith("86%")
+    assert events[0].text == events[1].text and "86%" in events[1].text
     assert set(events[1].timings_ms) == {"retrieve", "answer", "total"}
 
 
