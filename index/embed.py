@@ -167,6 +167,8 @@ class Embedder:
         """Word pieces in each text, without special tokens."""
         if not texts:
             return []
+        if "model" not in self.__dict__ and self.exported is not None:
+            return self.exported.count_tokens(texts)  # the same tokenizer: no model to load
         encoded = self._counter(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 

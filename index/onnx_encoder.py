@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,21 @@ class OnnxEncoder:
             rows = order[start:start + self.batch_size]
             vectors[rows] = self._batch([texts[i].strip() for i in rows])
         return vectors
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces in each text, without special tokens, however long (none cut off)."""
+        return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
+
+    @cached_property
+    def _counter(self):
+        """The tokenizer, neither truncating nor padding: set once, never changed, so threads
+        may count at once."""
+        import tokenizers
+
+        counter = tokenizers.Tokenizer.from_str(self.tokenizer.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def _batch(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch(texts)

@@ -44,6 +44,14 @@ def test_the_export_embeds_as_the_model_does(embedder, model_only):
     assert embedder.embed([]).shape == (0, 384)
 
 
+def test_the_export_counts_word_pieces_as_the_model_does(tmp_path, model_only):
+    reader = Embedder(cache=CACHE)
+    texts = [*TEXTS, "Zindelport's harbour-master", ""]
+    assert reader.count_tokens(texts) == model_only.count_tokens(texts)
+    assert reader.count_tokens(texts)[4] > 256  # none cut off at the model's length
+    assert "model" not in reader.__dict__
+
+
 def test_a_reader_with_the_export_never_loads_the_model(seed_settings):
     settings = seed_settings.but(cache=CACHE)
     retriever = Retriever.open(settings=settings)
