@@ -44,8 +44,9 @@ def without(*names: str) -> Iterator[None]:
         yield
         return
     finder = _Refuse(refused, threading.get_ident())
-    sys.meta_path.insert(0, finder)
+    # A new list, never the one in use changed: an import in another thread may be walking it.
+    sys.meta_path = [finder, *sys.meta_path]
     try:
         yield
     finally:
-        sys.meta_path.remove(finder)
+        sys.meta_path = [f for f in sys.meta_path if f is not finder]
