@@ -62,7 +62,7 @@ def test_links_and_feeds_are_ingested_with_url_publisher_date_and_author(site, t
     assert "speech.html: robots.txt of 127.0.0.1 does not allow newsdesk" in err
     assert "missing.html: not found (HTTP 404)" in err
     assert "logo.png: not an article page or a feed (content type image/png)" in err
-    assert "5 new, 0 changed" in out and "(1 of them copies of a story already indexed)" in out
+    assert "5 new, 0 changed" in out and "(1 copy of a story already indexed)" in out
     stored = {d.url.rsplit("/", 1)[1]: d for d in Store.open(Settings(home=home)).stored_documents()}
     assert set(stored) == {"ferry.html", "dam.html", "orchard.html", "library.html",
                            "ferry-copy.html"}
