@@ -261,6 +261,7 @@ def serve(settings: Settings) -> None:
         desk: Desk = page.desk  # type: ignore[attr-defined]  # build() hangs the Desk on its page
         desk.embedder.embed(["warm up"])  # load the models now, not on the first question
         language.warm_up()
+        import matplotlib  # noqa: F401  # Gradio imports it around every call: now, not on the first
         print(f"newsdesk: chat at http://{settings.host}:{settings.port} ({desk.status()})",
               flush=True)
         middleware = [Middleware(UploadGate, read_only=settings.read_only,

@@ -157,11 +157,15 @@ def _parser() -> argparse.ArgumentParser:
     add_flags(evaluate, LLM_FLAGS)  # score answers written by an LLM
     evaluate.set_defaults(run=_eval)
 
-    bench = commands.add_parser("bench", help="measure ingest and query speed, memory, scaling; "
-                                               "or (bench feeds) feeds, re-polls and wire copies")
-    bench.add_argument("what", nargs="?", choices=("speed", "feeds"), default="speed",
-                       help="speed (default): ingest, queries, concurrency; feeds: a feed set "
-                            "from 127.0.0.1 ingested and re-polled, wire copies folded")
+    bench = commands.add_parser("bench", help="measure ingest and query speed, start-up, memory, "
+                                               "scaling; or (bench feeds) feeds, re-polls and wire copies")
+    bench.add_argument("what", nargs="?", choices=("speed", "cold", "feeds"), default="speed",
+                       help="speed (default): ingest, queries, start-up, concurrency; cold: "
+                            "start-up alone (fresh `newsdesk ask` and the app, on seeds/); "
+                            "feeds: a feed set from 127.0.0.1 ingested and re-polled, wire "
+                            "copies folded")
+    bench.add_argument("--runs", type=int, default=5,
+                       help="cold: fresh processes timed, of each kind (default 5)")
     bench.add_argument("--items", type=int, default=1000, help="feeds: articles in the feed set")
     bench.add_argument("--wire-bases", type=int, default=400,
                        help="feeds: base articles of the wire-copy set (RealTimeQA train)")
@@ -380,13 +384,16 @@ def _eval(args) -> int:
 
 
 def _bench(args) -> int:
-    from newsdesk.evals.runner import run_bench
+    from newsdesk.evals.runner import run_bench, run_bench_cold
 
     if args.what == "feeds":
         from newsdesk.evals import feeds
 
         data = args.data if args.data != BENCH / "realtimeqa-2023q4" else BENCH / "realtimeqa-train"
         feeds.main(data, args.items, args.wire_bases, args.reports)
+        return 0
+    if args.what == "cold":
+        run_bench_cold(args.runs, args.reports, publish=args.publish, command=args.command_line)
         return 0
 
     run_bench(args.data, args.ingest_documents or None, args.scale_chunks, args.clients,

@@ -1,6 +1,7 @@
 """Performance benchmark: ingest against the raw-encode floor and the stock pipeline, query
-latency at three corpus sizes, incremental ingest, cold start, memory, and a Chroma server
-under concurrent clients. Prints a table and writes JSON under `reports/`.
+latency at three corpus sizes, incremental ingest, cold start (a fresh `newsdesk ask`, and the
+app to its first answer) beside the warm figures, memory, and a Chroma server under concurrent
+clients. Prints a table and writes JSON under `reports/`; `run_cold` measures start-up alone.
 
 Ingest runs in child processes so that each one's peak memory is its own. The 100,000-chunk
 corpus reuses the RealTimeQA chunks with perturbed copies of their embeddings: query scaling is
@@ -33,6 +34,7 @@ from newsdesk.index.store import EMBED_INPUT
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 EVAL_INDEX = Path(".newsdesk/evals/realtimeqa-2023q4-c128")  # built by `newsdesk eval realtimeqa`
+SEEDS_QUESTION = "What conditions did Putin set?"  # the README's example
 
 def child_ingest(home: str, *paths: str) -> dict:
     """In a child process: newsdesk's ingest of `paths` (one run, as a user would), its time
@@ -281,21 +283,75 @@ def measure_concurrency(settings: Settings, questions: list[str], embedder: Embe
             "questions_per_s": round(len(latencies) / seconds, 2), **percentiles(latencies)}
 
 
-def measure_cold_start(home: Path) -> dict:
-    """Seconds from starting `python -m newsdesk.app` to the first answer it serves, and its memory."""
+def measure_cold_ask(name: str, home: Path, question: str, runs: int = 5) -> dict:
+    """A fresh `newsdesk ask` (a new process, as a user types it), `runs` times: its wall time
+    and peak memory (medians), beside `newsdesk status` in fresh processes, run in turn with it
+    (the floor of any command: Python, newsdesk and Chroma opening the index), and beside the
+    same question asked warm."""
+    ask = ["ask", question]
+    asks, statuses = [], []
+    for _ in range(runs):  # in turn: the machine's drift falls on both alike
+        asks.append(_fresh(home, ask))
+        statuses.append(_fresh(home, ["status"]))
+    ask_s, ask_mb = np.median(asks, axis=0)
+    status_s, status_mb = np.median(statuses, axis=0)
+    return {"corpus": name, "runs": runs, "cold_ask_s": round(float(ask_s), 2),
+            "cold_ask_runs_s": [round(seconds, 2) for seconds, _ in asks],
+            "cold_ask_peak_mb": round(float(ask_mb)), "status_s": round(float(status_s), 2),
+            "status_peak_mb": round(float(status_mb)),
+            "ask_vs_status_x": round(float(ask_s / status_s), 2),
+            "warm_ask_ms": _warm_ask_ms(home, question, runs)}
+
+
+def _fresh(home: Path, command: list[str]) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of `newsdesk COMMAND` in a new process over `home`."""
+    env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1",
+           "ANONYMIZED_TELEMETRY": "False", "TOKENIZERS_PARALLELISM": "false"}
+    newsdesk = Path(sys.executable).with_name("newsdesk")
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen([str(newsdesk), *command], env=env, stdout=subprocess.PIPE,
+                                   stderr=errors)
+        out = process.stdout.read() if process.stdout else b""
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak memory
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode or not out.strip():
+            errors.seek(0)
+            raise RuntimeError(f"newsdesk {command[0]} failed: {errors.read()[-2000:].decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _warm_ask_ms(home: Path, question: str, runs: int) -> float:
+    """Median milliseconds of `question` asked again in one process that has answered it."""
+    from newsdesk import Assistant
+
+    assistant = Assistant.open(settings=Settings.load(home=home))
+    assistant.ask(question)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        assistant.ask(question)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(float(np.median(times)), 1)
+
+
+def measure_cold_start(home: Path, question: str = "What did the quiz ask about Paris?") -> dict:
+    """Seconds from starting `python -m newsdesk.app` to the first answer it serves (and that
+    answer's own time: the app loads its models before it listens), and its peak memory."""
     started = time.perf_counter()
     process, url = start_app(home, "--no-mcp", log=home.parent / f"{home.name}-cold-start.log")
     try:
         listening = time.perf_counter() - started
-        _ask_over_http(url, "What did the quiz ask about Paris?")
+        _ask_over_http(url, question)
         first = time.perf_counter() - started
-        for question in ("Who won?", "What happened in Gaza?", "What did the Fed decide?"):
-            _ask_over_http(url, question)
+        for again in ("Who won?", "What happened in Gaza?", "What did the Fed decide?"):
+            _ask_over_http(url, again)
         rss = _rss_mb(process.pid)
     finally:
         stop(process)
     return {"listening_s": round(listening, 2), "first_answer_s": round(first, 2),
-            "serving_rss_mb": rss}
+            "first_answer_alone_s": round(first - listening, 2), "serving_rss_mb": rss}
 
 
 def _ask_over_http(url: str, question: str) -> dict:
@@ -366,6 +422,8 @@ def run(data: Path, ingest_documents: int | None = 300, scale_chunks: int = 100_
     result["concurrency"].append({"mode": "chroma server", **_server_mode(served, questions, embedder,
                                                                           work, clients)})
     print("cold start …", file=sys.stderr)
+    result["cold"] = [measure_cold_ask("seeds", work / "home-seeds", SEEDS_QUESTION),
+                      measure_cold_ask("realtimeqa", full.home, questions[0])]
     result["app"] = [{"corpus": "realtimeqa", **measure_cold_start(full.home)},
                      {"corpus": f"{scale_chunks:,} chunks", **measure_cold_start(scaled.home)}]
     print("incremental ingest: full realtimeqa corpus …", file=sys.stderr)
@@ -390,16 +448,41 @@ def _server_mode(corpus: Path, questions: list[str], embedder: Embedder, work: P
         stop(process)
 
 
-TABLES = ("ingest", "incremental", "queries", "concurrency", "app")  # the report's tables
+TABLES = ("ingest", "incremental", "queries", "cold", "concurrency", "app")  # the report's tables
+COLD_TABLES = ("cold", "app")  # those of `newsdesk bench cold`
+
+
+def run_cold(runs: int = 5, work: Path | None = None) -> dict:
+    """Start-up alone, on an index of seeds/ (a few minutes): fresh `newsdesk ask` processes
+    beside `newsdesk status` and the warm question, and the app's start to its first answer."""
+    work = Path(work or tempfile.mkdtemp(prefix="newsdesk-bench-cold-"))
+    home = work / "home-seeds"
+    print("index: seeds …", file=sys.stderr)
+    _child("child-ingest", str(home), str(SEEDS))  # exports the model too, as a user's ingest does
+    print(f"cold start: {runs} fresh asks and statuses, then the app …", file=sys.stderr)
+    return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                        "load_average": round(os.getloadavg()[0], 1)},
+            "settings": {"runs": runs},
+            "cold": [measure_cold_ask("seeds", home, SEEDS_QUESTION, runs)],
+            "app": [{"corpus": "seeds", **measure_cold_start(home, SEEDS_QUESTION)}]}
 
 
 def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,
          questions_limit: int | None, reports: Path = REPORTS) -> Path:
     result = run(data, ingest_documents, scale_chunks, clients, questions_limit)
-    for name in TABLES:
-        print(f"\n{name}\n" + table(result[name]))
+    return _report(result, TABLES, reports, "bench")
+
+
+def main_cold(runs: int, reports: Path = REPORTS) -> Path:
+    return _report(run_cold(runs), COLD_TABLES, reports, "bench-cold")
+
+
+def _report(result: dict, tables: tuple[str, ...], reports: Path, name: str) -> Path:
+    """Print `tables` of `result` and write it all as JSON under `reports`."""
+    for table_name in tables:
+        print(f"\n{table_name}\n" + table(result[table_name]))
     reports.mkdir(parents=True, exist_ok=True)
-    path = reports / f"bench-{time.strftime('%Y-%m-%dT%H%M%S')}.json"
+    path = reports / f"{name}-{time.strftime('%Y-%m-%dT%H%M%S')}.json"
     path.write_text(json.dumps(result, indent=1))
     print(f"\nwrote {path}")
     return path

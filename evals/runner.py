@@ -74,6 +74,22 @@ def run_bench(data: Path, ingest_documents: int | None, scale_chunks: int, clien
     return path
 
 
+def run_bench_cold(runs: int, reports: Path = report.REPORTS, publish: Path | None = None,
+                   command: str = "") -> Path:
+    """Measure start-up alone (see `newsdesk.evals.bench.run_cold`); returns the JSON report's
+    path. With `publish`, also writes `publish/bench-cold.json` for the docs."""
+    if runs < 1:
+        raise BadInputError(f"--runs of {runs} measures nothing; give 1 or more (default 5).")
+    path = bench.main_cold(runs, reports)
+    if publish:
+        result = json.loads(path.read_text())
+        published = report.publish("bench-cold", {name: result[name] for name in bench.COLD_TABLES},
+                                   command=command, data="seeds",
+                                   notes={**result["machine"], **result["settings"]}, folder=publish)
+        print(f"published {published}")
+    return path
+
+
 def _publishable(publish: Path | None, limit: int | None) -> None:
     if publish and limit:
         raise BadInputError("--publish reports the whole suite; drop --limit, or drop --publish "

@@ -1,9 +1,9 @@
 """Sentence-transformers embeddings, loaded offline by default.
 
 Ingest embeds with the model itself (it needs the word pieces' vectors too). Plain texts, the
-questions above all, are embedded by the model's ONNX export when ingest has made one
-(`newsdesk.index.onnx_encoder`): the same vectors, faster, and a process that only answers
-never loads torch.
+questions above all, are embedded by the model's ONNX export (`newsdesk.index.onnx_encoder`),
+made by ingest or, failing that, by the first process that embeds: the same vectors, faster,
+and a process that only answers never loads torch.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from newsdesk.core.errors import BadInputError
 from newsdesk.core.settings import PACKAGED_MODEL, Settings
 from newsdesk.index.clean import Span
-from newsdesk.index.onnx_encoder import OnnxEncoder, export
+from newsdesk.index.onnx_encoder import LAYOUT, OnnxEncoder, export
 
 
 def model_location(name: str) -> str:
@@ -98,13 +98,15 @@ class Embedder:
 
     @cached_property
     def _export_folder(self) -> Path | None:
-        """Where this model's export lives: one folder per model files, so a changed model
-        is exported again. Only a model in a local folder is exported."""
+        """Where this model's export lives: one folder per model files and export layout, so a
+        changed model, or a newsdesk that exports differently, exports again. Only a model in a
+        local folder is exported."""
         location = Path(model_location(self.name))
         weights = sorted(location.glob("*.safetensors")) + sorted(location.glob("*.bin"))
         if self.cache is None or not location.is_dir() or not weights:
             return None
-        stamp = "|".join(f"{w.resolve()}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights)
+        stamp = f"layout {LAYOUT}|" + "|".join(f"{w.resolve()}:{w.stat().st_size}:{w.stat().st_mtime_ns}"
+                                               for w in weights)
         digest = hashlib.sha256(stamp.encode()).hexdigest()[:16]
         return self.cache / "onnx" / f"{Path(self.name).name}-{digest}"
 
@@ -124,6 +126,10 @@ class Embedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for `texts`, shape `(len(texts), dimension)`, unit length, float32."""
+        if self.exported is None and "model" not in self.__dict__ and self.prepare_export():
+            # No export yet (an index built by an older newsdesk, or elsewhere): made now, once,
+            # with the model this process loads anyway; the next process reads the export.
+            del self.__dict__["exported"]
         if self.exported is not None:
             return self.exported.embed(texts)
         if not texts:
@@ -161,6 +167,8 @@ class Embedder:
         """Word pieces in each text, without special tokens."""
         if not texts:
             return []
+        if "model" not in self.__dict__ and self.exported is not None:
+            return self.exported.count_tokens(texts)  # the same tokenizer: no model to load
         encoded = self._counter(texts, add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 

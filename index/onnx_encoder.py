@@ -4,9 +4,10 @@ sentences): the same vectors as sentence-transformers, about three times faster 
 
 Ingest, which loads the model anyway, exports it once into newsdesk's cache folder (`export`);
 a process that embeds questions loads the export instead of the model when it finds one
-(`OnnxEncoder.load`). Only a model made of a transformer, mean pooling and an optional
-normalisation is exported, and an export is kept only when its vectors match the model's on
-probe sentences of different lengths, embedded together.
+(`OnnxEncoder.load`). The weights lie in a file of their own, which ONNX Runtime maps into
+memory: a reader holds one copy of them, not two. Only a model made of a transformer, mean
+pooling and an optional normalisation is exported, and an export is kept only when its vectors
+match the model's on probe sentences of different lengths, embedded together.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,8 @@ _PROBES = ("Harbour bridge reopens.",
            "took three years longer than the council had been told it would.",
            "Who chairs the committee that approved the budget on Tuesday?")
 _AGREEMENT = 0.9999  # least cosine between the export's vectors and the model's
+WEIGHTS = "model.onnx.data"  # beside model.onnx
+LAYOUT = 2  # of an export's files; an export of another layout is made again
 
 
 class OnnxEncoder:
@@ -68,6 +72,21 @@ class OnnxEncoder:
             rows = order[start:start + self.batch_size]
             vectors[rows] = self._batch([texts[i].strip() for i in rows])
         return vectors
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces in each text, without special tokens, however long (none cut off)."""
+        return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
+
+    @cached_property
+    def _counter(self):
+        """The tokenizer, neither truncating nor padding: set once, never changed, so threads
+        may count at once."""
+        import tokenizers
+
+        counter = tokenizers.Tokenizer.from_str(self.tokenizer.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def _batch(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch(texts)
@@ -120,6 +139,7 @@ def export(model, folder: Path) -> bool:
 
 
 def _write(model, staging: Path) -> None:
+    import onnx
     import torch
 
     transformer = model[0].auto_model.eval()
@@ -143,6 +163,11 @@ def _write(model, staging: Path) -> None:
                           output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                           dynamic_axes={name: {0: "texts", 1: "tokens"}
                                         for name in [*names, "last_hidden_state"]})
+    # The weights in a file of their own, which ONNX Runtime maps into memory instead of
+    # reading the graph's copy and then copying it again: ~80 MB less at a reader's peak.
+    model_file = onnx.load(staging / "model.onnx")
+    onnx.save_model(model_file, staging / "model.onnx", save_as_external_data=True,
+                    all_tensors_to_one_file=True, location=WEIGHTS)
     tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
     (staging / "encoder.json").write_text(json.dumps({
         "max_length": int(model.max_seq_length), "pad_id": int(tokenizer.pad_token_id),

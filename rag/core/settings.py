@@ -223,11 +223,13 @@ def from_flags(args: argparse.Namespace) -> Settings:
 def set_process_defaults() -> None:
     """Process-wide defaults, set by an entry point before it loads anything (never on import):
     nothing newsdesk runs reaches for the network unless the user asks, tokenizers run in one
-    thread per process, and transformers keeps quiet about texts chunking already cut to size.
-    A variable the user set is left as it is."""
+    thread per process, transformers keeps quiet about texts chunking already cut to size, and
+    matplotlib draws to files (agg; Gradio asks for its backend around every call, which loads
+    pyplot unless one is named). A variable the user set is left as it is."""
     for name, value in {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
                         "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False",
-                        "TOKENIZERS_PARALLELISM": "false", "TRANSFORMERS_VERBOSITY": "error"}.items():
+                        "TOKENIZERS_PARALLELISM": "false", "TRANSFORMERS_VERBOSITY": "error",
+                        "MPLBACKEND": "agg"}.items():
         os.environ.setdefault(name, value)
 
 

@@ -21,7 +21,10 @@ TEXTS = ["Flood.",
          "The harbour authority said on Monday that dredging of the northern channel, delayed by "
          "two winters of storms and a dispute with the contractor over the price of fuel, would "
          "resume in April and finish before the first cruise ships arrive in early summer.",
-         "  Leading and trailing spaces are dropped, as the model drops them.  "]
+         "  Leading and trailing spaces are dropped, as the model drops them.  ",
+         # Longer than the model reads (256 word pieces): both cut it at the same place.
+         " ".join(["The ferry operator said the timetable for the winter season would change on",
+                   "the first Monday of November, when the crossing to the island runs hourly."] * 12)]
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +35,21 @@ def model_only() -> Embedder:
 def test_the_export_embeds_as_the_model_does(embedder, model_only):
     assert embedder.exported is not None  # the session's embedder found the export
     together = embedder.embed(TEXTS)
-    assert together.shape == (4, 384) and together.dtype == np.float32
+    assert together.shape == (5, 384) and together.dtype == np.float32
+    assert len(model_only.model.tokenizer(TEXTS[-1])["input_ids"]) > 256  # it is cut
     expected = model_only.embed(TEXTS)
     assert np.min(np.sum(together * expected, axis=1)) > 0.9999
     alone = np.vstack([embedder.embed([text]) for text in TEXTS])
     assert np.allclose(alone, together, atol=1e-5)  # padding in a batch changes nothing
     assert embedder.embed([]).shape == (0, 384)
+
+
+def test_the_export_counts_word_pieces_as_the_model_does(tmp_path, model_only):
+    reader = Embedder(cache=CACHE)
+    texts = [*TEXTS, "Zindelport's harbour-master", ""]
+    assert reader.count_tokens(texts) == model_only.count_tokens(texts)
+    assert reader.count_tokens(texts)[4] > 256  # none cut off at the model's length
+    assert "model" not in reader.__dict__
 
 
 def test_a_reader_with_the_export_never_loads_the_model(seed_settings):
@@ -54,7 +66,8 @@ def test_ingest_exports_the_model_once_into_the_cache(tmp_path):
     ingest([FIRST_SEED], settings, progress=False, embedder=embedder)
     [folder] = (tmp_path / "cache" / "onnx").iterdir()
     assert folder.name.startswith("all-MiniLM-L6-v2-")
-    assert sorted(f.name for f in folder.iterdir()) == ["encoder.json", "model.onnx", "tokenizer.json"]
+    assert sorted(f.name for f in folder.iterdir()) == ["encoder.json", "model.onnx", "model.onnx.data",
+                                                            "tokenizer.json"]
     made = (folder / "model.onnx").stat().st_mtime_ns
     assert Embedder.of(settings).exported is not None
     seed = tmp_path / "again.txt"
@@ -79,3 +92,11 @@ def test_only_a_mean_pooled_model_is_exported(model_only):
     transformer = model_only.model[0]
     cls = SentenceTransformer(modules=[transformer, Pooling(384, pooling_mode="cls")], device="cpu")
     assert not exportable(cls)
+
+
+def test_a_reader_that_finds_no_export_makes_one_for_the_next(tmp_path, model_only):
+    reader = Embedder(cache=tmp_path)  # an index built by an older newsdesk, or elsewhere
+    vectors = reader.embed(TEXTS[:2])
+    assert reader.exported is not None  # made with the model it loaded, and used
+    assert np.min(np.sum(vectors * model_only.embed(TEXTS[:2]), axis=1)) > 0.9999
+    assert Embedder(cache=tmp_path).exported is not None  # the next process finds it

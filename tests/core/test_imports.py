@@ -1,0 +1,40 @@
+"""`without`: a library imported with some of its optional extras kept out (pure logic, on a
+small standard module no test imports)."""
+
+import sys
+import threading
+
+import pytest
+
+from newsdesk.core.imports import without
+
+NAME = "colorsys"  # stands for torch or numba: installed, not yet imported
+
+
+@pytest.fixture
+def unimported():
+    sys.modules.pop(NAME, None)
+    yield NAME
+    sys.modules.pop(NAME, None)
+
+
+def test_a_package_left_out_cannot_be_imported_in_the_block(unimported):
+    with without(unimported), pytest.raises(ModuleNotFoundError, match="left out"):
+        __import__(unimported)
+    assert unimported not in sys.modules
+    assert __import__(unimported).hsv_to_rgb(0, 0, 1) == (1, 1, 1)  # after the block, as usual
+
+
+def test_other_threads_import_it_as_usual(unimported):
+    imported = []
+    with without(unimported):
+        thread = threading.Thread(target=lambda: imported.append(__import__(unimported)))
+        thread.start()
+        thread.join(timeout=30)
+    assert imported and imported[0].__name__ == unimported
+
+
+def test_a_package_already_imported_stays_importable():
+    with without("json"):
+        import json
+    assert json.loads("[1]") == [1]
