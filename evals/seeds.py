@@ -105,11 +105,12 @@ def summarize(rows: dict[str, dict]) -> dict[str, float]:
         "citation_recall": metrics.mean(r["citation_recall"] for r in answerable),
         # who / where / when / how much questions whose short answer holds a key fact
         "short_answer": metrics.mean(r["short_answer"] for r in answerable if "short_answer" in r),
-        # of the answerable questions, those given a short answer, and of those the right ones
+        # of the answerable questions, those given a short answer
         "short_answer_coverage": metrics.mean(float("short_answer_right" in r) for r in answerable),
-        "short_answer_precision": metrics.mean(r["short_answer_right"] for r in answerable
-                                               if "short_answer_right" in r),
     }
+    given = [r["short_answer_right"] for r in answerable if "short_answer_right" in r]
+    if given:  # of those given, the right ones (no precision of none)
+        summary["short_answer_precision"] = metrics.mean(given)
     summary.update(metrics.refusal_scores([r["refused"] for r in rows.values()],
                                           ["fact_recall" not in r for r in rows.values()]))
     summary.update(metrics.percentiles([r["ms"] for r in rows.values()]))
