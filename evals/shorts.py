@@ -133,7 +133,13 @@ def main(train: Path, settings: Settings, fitted: Fitted | None = None, out: Pat
     fitted = fitted or packaged()
     embedder = Embedder.of(settings)
     found = gather(train, settings, embedder, fitted, progress)
-    features = list(next(c for question in found for c in question)[0])
+    every = [row for question in found for row in question]
+    if sum(1 for question in found if question) < FOLDS or len({r for _, r in every}) < 2:
+        print(f"\nshort answers: {len(every)} candidates in {len(found)} questions, too few to "
+              "fit (or all alike); the short answer's confidence is kept")
+        return {"data": train.resolve().name, "questions": len(found), "candidates": len(every),
+                "kept": True}
+    features = list(every[0][0])
     rows = curve(out_of_fold(found, features), len(found))
     chosen = choose(rows)
     candidates = sum(map(len, found))
@@ -142,7 +148,7 @@ def main(train: Path, settings: Settings, fitted: Fitted | None = None, out: Pat
                "right_candidates": sum(r for q in found for _, r in q),
                "folds": FOLDS, "precision_wanted": PRECISION, "thresholds": rows,
                "chosen": chosen, "date": time.strftime("%Y-%m-%d")}
-    model = fit(features, [row for q in found for row in q], figures)
+    model = fit(features, every, figures)
     values = replace(fitted, short_answer=model,
                      answer=fitted.answer.model_copy(update={"short_confidence": chosen["least"]}))
     values.save(out)

@@ -177,7 +177,8 @@ def choose_blend(data: dict, learned: np.ndarray) -> tuple[list[dict], dict]:
     """The learned weight and margin of `AnswerConfig`: for each weight, the margin whose answers
     most often hold the correct choice while no longer than the hand-set score's answers; then
     the largest weight within one standard error of the best: the learned score is the score,
-    and the hand-set one keeps only the weight it is measured to earn."""
+    and the hand-set one keeps only the weight it is measured to earn (the hand-set score alone,
+    weight 0, when no weight gains beyond its standard error)."""
     held, length = answers(data["baseline"], data, HAND_MARGIN)
     rows = []
     for weight in BLEND_WEIGHTS:
@@ -189,7 +190,9 @@ def choose_blend(data: dict, learned: np.ndarray) -> tuple[list[dict], dict]:
         rows.append({"weight": weight, "margin": round(float(margin), 3),
                      "holds_choice": round(float(hits.mean()), 3), "sentences": round(sentences, 2),
                      "se": round(float(hits.std(ddof=1) / np.sqrt(len(hits))), 3)})
-    best = max(rows, key=lambda r: r["holds_choice"])
+    best, hand = max(rows, key=lambda r: r["holds_choice"]), rows[0]
+    if best["holds_choice"] <= hand["holds_choice"] + hand["se"]:  # no gain beyond the noise
+        return rows, hand
     chosen = max((r for r in rows if r["holds_choice"] >= best["holds_choice"] - best["se"]),
                  key=lambda r: r["weight"])
     return rows, chosen

@@ -122,7 +122,7 @@ def test_train_fits_and_writes_the_fitted_values_the_answerer_reads(tiny_realtim
     assert values.fitted_on.data == tiny_realtimeqa.name and values.fitted_on.questions == 2
     scorer = values.sentence_scorer
     assert fitted["questions"] == 2 and scorer.fitted == {
-        k: v for k, v in fitted.items() if k not in ("answer_types", "refusals")}
+        k: v for k, v in fitted.items() if k not in ("answer_types", "refusals", "short_answer")}
     types = values.answer_types
     assert types.fitted == fitted["answer_types"] and types.fitted["questions"] == 2
     assert sum(types.likely(np.ones(384), np.zeros(384)).values()) == pytest.approx(1.0)
@@ -133,12 +133,15 @@ def test_train_fits_and_writes_the_fitted_values_the_answerer_reads(tiny_realtim
     # the values chosen are written, not printed for copying
     assert values.answer.model_dump() == {
         "learned_weight": fitted["chosen"]["weight"], "learned_margin": fitted["chosen"]["margin"],
-        "short_type": types.fitted["chosen"]["least"], "min_score": chosen["min_score"],
+        "short_type": types.fitted["chosen"]["least"],
+        # two questions are too few to fit the short answer's confidence: it is kept
+        "short_confidence": packaged().answer.short_confidence, "min_score": chosen["min_score"],
         "on_topic": chosen["on_topic"], "min_coverage": chosen["min_coverage"]}
     assert AnswerConfig.fitted_by(values).min_score == chosen["min_score"]
     printed = capsys.readouterr().out
     assert "| learned |" in printed and "| least type probability |" in printed
     assert "| chosen |" in printed and f"wrote {out}" in printed
+    assert fitted["short_answer"]["kept"] and "confidence is kept" in printed
     assert set(scorer.features) == set(packaged().sentence_scorer.features)
 
 
