@@ -72,8 +72,9 @@ def test_example_question_fills_the_box(page):
     page.get_by_text("How much of the Kursk territory had Russia regained?").first.click()
     page.wait_for_function("document.querySelector('#question textarea').value.includes('Kursk territory')")
     answer = ask(page, page.input_value("#question textarea"))
-    assert answer.inner_text().startswith("86%")
-    assert answer.locator("strong").first.inner_text().startswith("86% [1]")  # the short answer
+    assert "86%" in answer.inner_text()
+    short = answer.locator("strong")  # a short answer is in bold when one is likely right
+    assert short.count() == 0 or short.first.inner_text().startswith("86% [")
 
 
 def _upload(page, path):
