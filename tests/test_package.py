@@ -51,7 +51,8 @@ question = "What conditions did Putin set?"
 passages = retriever.retrieve(question, k=3)
 nodes = retriever.as_llama_index(k=3).retrieve(question)
 documents = retriever.as_langchain(k=3).invoke(question)
-answer = newsdesk.Assistant.open(settings=settings).ask(  # the packaged scorer and spaCy model
+answer = newsdesk.Assistant.open(  # the packaged scorer, short-answer model and spaCy model
+    settings=settings, answering=newsdesk.AnswerConfig(short_confidence=0.0)).ask(
     "How much of the Kursk territory had Russia regained?")
 import app, evals, index
 print(json.dumps({
@@ -151,7 +152,7 @@ def test_the_wheel_installs_one_name_and_works_beside_another_tool(tmp_path, req
     assert used.returncode == 0, used.stderr[-3000:]
     result = __import__("json").loads(used.stdout.strip().splitlines()[-1])
     assert result["version"] == __import__("newsdesk").__version__ and result["new"] == 2
-    assert result["short"]["text"] == "86%"
+    assert result["short"]["text"] == "86%" and 0 < result["short"]["confidence"] < 1
     assert len(result["python"]) == 3
     assert result["python"] == result["llama_index"] == result["langchain"]
     assert result["others"][:3] == ["app", "othertool.index", "othertool.evals"]
