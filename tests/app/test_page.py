@@ -20,7 +20,7 @@ from tests.conftest import SECOND_SEED, SEEDS, start_server, stop
 
 QUESTIONS = ["What conditions did Putin set?",
              "How much of the Kursk territory had Russia regained?",
-             "What did Zelensky say about Russian attacks?"]
+             "Who flanked Putin on Thursday?"]
 BOTS = "#chat [data-testid='bot']"
 
 # The contrast ratio (WCAG 2) of an element's text against what lies behind it, from the colours
@@ -146,13 +146,13 @@ def test_the_chat_survives_a_reload_and_new_chat_starts_over(page):
 
 
 def test_screen_readers_hear_each_message_as_plain_text(page):
-    answer = ask(page, QUESTIONS[1])  # a short answer in bold, and citations
+    answer = ask(page, QUESTIONS[1])  # citations, and a short answer in bold if one is offered
     page.wait_for_function(  # the page relabels each message once Gradio has written its label
         f"[...document.querySelectorAll(\"{BOTS}\")].every((m) => "
         "!m.getAttribute('aria-label').includes('<span'))", timeout=10_000)
     label = answer.get_attribute("aria-label")
     assert label == "bot's message: " + " ".join(answer.text_content().split())
-    assert label.startswith("bot's message: 86% [1]")
+    assert "86%" in label
     for markup in ("<span", "state-done", "**", "](#a", "\\["):
         assert markup not in label, (markup, label)
     question = page.locator("#chat [data-testid='user']").last.get_attribute("aria-label")
