@@ -17,8 +17,9 @@ split it was not tuned on:
 3. On the confirmation split each knob of the winner is put back to today's default in turn: a
    knob that loses there is held at today's default, and step 2 chooses again among the
    settings that hold it so, until every changed knob wins there too (`choose`).
-`RetrievalConfig`'s defaults are what this chose (docs: Quality, Results history); "today's default" in its
-report is whatever they are when it runs.
+What it chose is written into the fitted values (rag/fitted.json's `retrieval`,
+`newsdesk.fitted`), which `RetrievalConfig`'s defaults read; "today's default" in its report is
+whatever they are when it runs.
 
 `train_sample()` writes the part of train that is indexed: every gold and silver document of its
 1,270 questions plus a seeded sample of the other search results as distractors, under
@@ -43,6 +44,7 @@ from newsdesk import language
 from newsdesk.core.settings import Settings
 from newsdesk.evals.realtimeqa import DEPTH, asked_as_of, load_questions
 from newsdesk.evals.systems import DEFAULT, EVAL_HOME, open_assistant, open_index
+from newsdesk.fitted import FITTED, RetrievalDefaults, packaged
 from newsdesk.fusion import Candidates, RetrievalConfig, rank
 from newsdesk.index.embed import Embedder
 from newsdesk.index.store import chunk_document
@@ -264,8 +266,9 @@ def choose(ranked: list[tuple[RetrievalConfig, dict]], guards_today: dict,
 
 
 def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
-         progress: bool = True) -> Path:
-    """Sweep on train, confirm on `held_out`, print and write what was chosen."""
+         progress: bool = True, out: Path = FITTED) -> Path:
+    """Sweep on train, confirm on `held_out`, print what was chosen, write it into the fitted
+    values `out` and the whole report under `reports`."""
     embedder = Embedder.of(settings)
     started = time.perf_counter()
     train = train or train_sample()
@@ -297,6 +300,10 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     print(f"chosen: {_knobs(chosen)}")
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"tune-{time.strftime('%Y-%m-%dT%H%M%S')}.json"
+    _write(chosen, out, {"by": "newsdesk tune", "data": train.resolve().name,
+                         "confirmed_on": held_out.resolve().name,
+                         "settings": len(ranked), "date": time.strftime("%Y-%m-%d"),
+                         "report": path.name})
     path.write_text(json.dumps({
         "train": str(train), "held_out": str(held_out), "grid": GRID,
         "queries": {split: {kind: len(rows[kind]) for kind in kinds}
@@ -307,6 +314,13 @@ def main(train: Path | None, held_out: Path, settings: Settings, reports: Path,
     }, indent=1))
     print(f"wrote {path}")
     return path
+
+
+def _write(chosen: RetrievalConfig, out: Path, fitted: dict) -> None:
+    """The fitted values with `chosen` as the retrieval defaults, written to `out`."""
+    values = replace(packaged(), retrieval=RetrievalDefaults(**_knobs(chosen), fitted=fitted))
+    values.save(out)
+    print(f"wrote {out}: {values.retrieval.knobs()}")
 
 
 def _knobs(config: RetrievalConfig) -> dict:

@@ -9,9 +9,13 @@ rag/fitted.json (package data) holds, like an estimator saved with its parameter
   the short answer's confidence, `newsdesk.short`), each with the figures of its fit;
 - `answer`: the defaults of `AnswerConfig` that were chosen on the data (the refusal
   thresholds, the learned scorer's weight and margin, the least answer-type probability, the
-  least confidence of a short answer).
+  least confidence of a short answer);
+- `retrieval`: the defaults of `RetrievalConfig` that `newsdesk tune` chose (BM25's weights,
+  the article weight, the length prior, recency, the recent days searched), with what it
+  chose them on.
 
-`newsdesk train` writes the whole file; nothing is copied into the code by hand. It is read
+`newsdesk train` writes the whole file and `newsdesk tune` its `retrieval`; nothing is copied
+into the code by hand. It is read
 and checked once (`packaged`): a file of another shape is a `FittedValuesError`, and an
 answerer whose embedding model is not the one the values were fitted with a
 `ModelMismatchError` (`Fitted.check_model`, called where `ExtractiveAnswerer` meets its
@@ -69,6 +73,24 @@ class AnswerDefaults(_Strict):
     min_coverage: float = Field(ge=0, le=1)
 
 
+class RetrievalDefaults(_Strict):
+    """The defaults of `RetrievalConfig` that `newsdesk tune` chose (see its fields), and
+    `fitted`: what they were chosen on (the data, the split they were confirmed on, the day,
+    the report)."""
+
+    lexical_weight: float = Field(ge=0)
+    keyword_weight: float = Field(ge=0)
+    document_weight: float = Field(ge=0)
+    length_prior: float = Field(ge=0)
+    recency: float = Field(ge=0)
+    recent_days: int = Field(ge=0)
+    fitted: dict[str, Any]
+
+    def knobs(self) -> dict[str, float | int]:
+        """The knobs alone, as `RetrievalConfig`'s fields."""
+        return self.model_dump(exclude={"fitted"})
+
+
 class _ScorerForm(_Strict):
     features: list[str] = Field(min_length=1)
     mean: list[float]
@@ -112,6 +134,7 @@ class _FileForm(_Strict):
     answer_types: _TypesForm
     short_answer: _ScorerForm
     answer: AnswerDefaults
+    retrieval: RetrievalDefaults
 
     @model_validator(mode="after")
     def _dimension(self) -> _FileForm:
@@ -139,6 +162,7 @@ class Fitted:
     answer_types: AnswerTypes
     short_answer: SentenceScorer
     answer: AnswerDefaults
+    retrieval: RetrievalDefaults
 
     @classmethod
     def load(cls, path: Path = FITTED) -> Fitted:
@@ -164,7 +188,7 @@ class Fitted:
                                     f"{_problems(error)}. {_FIX}") from None
         return cls(form.model, form.fitted_on, SentenceScorer.from_json(data["sentence_scorer"]),
                    AnswerTypes.from_json(data["answer_types"]),
-                   SentenceScorer.from_json(data["short_answer"]), form.answer)
+                   SentenceScorer.from_json(data["short_answer"]), form.answer, form.retrieval)
 
     def save(self, path: Path = FITTED) -> None:
         """Write them to `path` whole (a file read meanwhile is the old one or the new one)."""
@@ -173,7 +197,8 @@ class Fitted:
             "sentence_scorer": self.sentence_scorer.as_json(),
             "answer_types": self.answer_types.as_json(),
             "short_answer": self.short_answer.as_json(),
-            "answer": self.answer.model_dump()}, indent=1)
+            "answer": self.answer.model_dump(),
+            "retrieval": self.retrieval.model_dump()}, indent=1)
         # a list of numbers or names on one line: a weight a line would run to thousands
         text = re.sub(r"\[[^\[\]{}]*\]", lambda m: re.sub(r"\s*\n\s*", " ", m.group())
                       .replace("[ ", "[").replace(" ]", "]"), text)

@@ -13,14 +13,25 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from newsdesk.fitted import packaged
 from newsdesk.index.store import chunk_document, chunk_position
+
+
+def _tuned(name: str) -> Any:
+    """A default that `newsdesk tune` chose: read from the fitted values (`newsdesk.fitted`)."""
+    return field(default_factory=lambda: getattr(packaged().retrieval, name))
 
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    """Which retrieval stages run, and how they are weighed. The defaults were chosen on
-    RealTimeQA train (`newsdesk tune`) and confirmed on 2023 Q4 (docs: Quality, Results history).
+    """Which retrieval stages run, and how they are weighed.
+
+    The defaults of `lexical_weight`, `keyword_weight`, `document_weight`, `length_prior`,
+    `recency` and `recent_days` are the fitted values' (`newsdesk.fitted`, rag/fitted.json),
+    chosen on RealTimeQA train by `newsdesk tune`; the others are set by hand (docs: Quality,
+    Results history).
 
     Args:
         dense: Search the Chroma vectors.
@@ -62,16 +73,16 @@ class RetrievalConfig:
     dense: bool = True
     lexical: bool = True
     fusion: str = "convex"
-    lexical_weight: float = 0.05
+    lexical_weight: float = _tuned("lexical_weight")
     rrf_k: int = 60
     candidates: int = 150
     dedupe: float = 0.8
     lead_prior: float = 0.1
-    length_prior: float = 0.05
-    document_weight: float = 0.0
-    recency: float = 0.04
-    keyword_weight: float = 0.2
-    recent_days: int = 7
+    length_prior: float = _tuned("length_prior")
+    document_weight: float = _tuned("document_weight")
+    recency: float = _tuned("recency")
+    keyword_weight: float = _tuned("keyword_weight")
+    recent_days: int = _tuned("recent_days")
 
 
 @dataclass(frozen=True)

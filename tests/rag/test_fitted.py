@@ -10,6 +10,7 @@ from newsdesk.cli import main
 from newsdesk.core.errors import FittedValuesError, ModelMismatchError
 from newsdesk.extractive import AnswerConfig, ExtractiveAnswerer
 from newsdesk.fitted import FITTED, Fitted, packaged
+from newsdesk.fusion import RetrievalConfig
 from newsdesk.index.embed import Embedder
 
 
@@ -32,11 +33,33 @@ def test_the_fitted_defaults_of_answer_config_come_from_the_file():
     assert AnswerConfig().max_sentences == 4
 
 
+def test_the_tuned_defaults_of_retrieval_config_come_from_the_file():
+    from newsdesk.evals.tune import GRID
+
+    config, retrieval = RetrievalConfig(), packaged().retrieval
+    assert {name: getattr(config, name) for name in retrieval.knobs()} == retrieval.knobs()
+    assert set(retrieval.knobs()) == set(GRID)  # what `newsdesk tune` sweeps, it writes
+    assert RetrievalConfig(recency=0.0).recency == 0.0 and RetrievalConfig().lead_prior == 0.1
+
+
+def test_tune_writes_its_choice_into_the_fitted_values_and_keeps_the_rest(tmp_path):
+    from newsdesk.evals import tune
+
+    out = tmp_path / "fitted.json"
+    tune._write(RetrievalConfig(recency=0.08, recent_days=30), out, {"by": "a test"})
+    again = Fitted.load(out)
+    assert (again.retrieval.recency, again.retrieval.recent_days) == (0.08, 30)
+    assert again.retrieval.lexical_weight == packaged().retrieval.lexical_weight
+    assert again.retrieval.fitted == {"by": "a test"}
+    assert again.answer == packaged().answer and again.model == packaged().model
+
+
 def test_save_and_load_give_the_same_values(tmp_path):
     packaged().save(tmp_path / "fitted.json")
     again = Fitted.load(tmp_path / "fitted.json")
     assert json.loads((tmp_path / "fitted.json").read_text()) == _packaged_json()
     assert again.answer == packaged().answer and again.model == packaged().model
+    assert again.retrieval == packaged().retrieval
     assert again.sentence_scorer.features == packaged().sentence_scorer.features
     assert not list(tmp_path.glob(".*.tmp"))  # written whole, nothing left beside it
 
@@ -76,6 +99,8 @@ def _type_row(data: dict) -> dict:
     (lambda d: _with(d, "answer", "min_score", "0.52"), "answer.min_score: Input should be a"),
     (lambda d: _with(d, "answer", "short_type", 1.5), "answer.short_type"),
     (lambda d: _with(d, "fitted_on", "date", "6 December"), "fitted_on.date"),
+    (lambda d: _with(d, "retrieval", "recency", -0.1), "retrieval.recency"),
+    (lambda d: _without(d, "retrieval", "recent_days"), "retrieval.recent_days: Field required"),
     (_dimension, "the model's dimension"),
     (_short_mean, rf"mean holds {FEATURES - 1} numbers for {FEATURES} features"),
     (_type_row, "the model's dimension"),
