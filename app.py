@@ -9,10 +9,9 @@ Run `python app.py` or `newsdesk serve` (the same flags: --host, --port, --auth,
 --read-only, --llm ...).
 
 The conversation and its sources are kept in the browser (localStorage), so a reload keeps them
-(the page's body has the class `chat-restored` once they are back); "New chat" starts over.
-
-Serving: the API endpoints run outside Gradio's queue, several at once; the index is reopened
-when another process changes it; with a login, every route asks for it (HTTP Basic), MCP too.
+(the body gets the class `chat-restored` once they are back); "New chat" starts over. The API
+endpoints run outside Gradio's queue, several at once; the index is reopened when another
+process changes it; with a login, every route asks for it (HTTP Basic), MCP too.
 """
 
 from __future__ import annotations
@@ -53,12 +52,9 @@ from newsdesk.index.upload import MAX_UPLOAD_MB, UPLOAD_TYPES
 from newsdesk.render import CSS, JS, restored, sources_html, state_block
 from newsdesk.server import RequireLogin, UploadGate, keep_serving, log_to_stderr
 
-EXAMPLES = [
-    "What conditions did Putin set?",
-    "How much of the Kursk territory had Russia regained?",
-    "What did Zelensky say about Russian attacks?",
-    "What did analysts say Putin's 'root causes' mean?",
-]
+EXAMPLES = ["What conditions did Putin set?", "How much of the Kursk territory had Russia regained?",
+            "What did Zelensky say about Russian attacks?",
+            "What did analysts say Putin's 'root causes' mean?"]
 KEPT_KEY = "newsdesk-chat"  # where the browser keeps the conversation (localStorage)
 log = logging.getLogger("newsdesk.app")
 

@@ -56,3 +56,9 @@ def test_importing_any_module_changes_no_environment_variable():
                           timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_the_app_file_is_layout_and_wiring():
+    """The page's requests are handled in the library (`newsdesk.desk`, `render`, `endpoints`):
+    app.py stays short enough to read whole."""
+    assert len((ROOT / "app.py").read_text().splitlines()) <= 300
