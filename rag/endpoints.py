@@ -12,6 +12,10 @@ from collections.abc import Callable
 
 from newsdesk.core.errors import BadInputError
 from newsdesk.desk import Desk
+from newsdesk.inputs import Filters
+
+# A date's message names the parameter a caller sent, not the command line's flag.
+_PARAMETERS = {"since": "since", "until": "until", "as_of": "as_of"}
 
 
 def endpoints(desk: Desk) -> dict[str, Callable[..., dict]]:
@@ -38,6 +42,7 @@ def endpoints(desk: Desk) -> dict[str, Callable[..., dict]]:
             "url", "quote", "start", "end", "score"}], "related", "sentences", "answerer",
             "notice", "timings_ms"}
         """
+        Filters.make(None, since or None, until or None, as_of or None, names=_PARAMETERS)
         with desk.worker(), desk.assistant() as assistant:
             return assistant.ask(question, k=k, sources=sources or None, since=since or None,
                                  until=until or None, as_of=as_of or None,
@@ -55,6 +60,7 @@ def endpoints(desk: Desk) -> dict[str, Callable[..., dict]]:
         Returns:
             {"query", "passages": [{"doc_id", "text", "start", "end", "score", "title", "date", ...}]}
         """
+        Filters.make(as_of=as_of or None, names=_PARAMETERS)
         with desk.worker(), desk.assistant() as assistant:
             return {"query": query, "passages": [
                 p.to_dict() for p in assistant.retriever.retrieve(query, k, as_of=as_of or None)]}

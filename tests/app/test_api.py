@@ -110,5 +110,9 @@ def test_ask_endpoint_filters_by_article_and_date(client):
     dated = client.predict("What conditions did Putin set?", 8, [], "2025-03-01", "2025-03-31",
                            api_name="/ask")
     assert {c["doc_id"] for c in dated["citations"]} == {second}  # the only dated article
-    with pytest.raises(Exception, match="not a date"):
+    with pytest.raises(Exception, match="since 'last spring' is not a date") as error:
         client.predict("What conditions did Putin set?", 8, [], "last spring", "", api_name="/ask")
+    assert "--since" not in str(error.value)  # the parameter sent, not the command line's flag
+    with pytest.raises(Exception, match="as_of 'soon' is not a date") as error:
+        client.predict("Who is Putin?", 5, "soon", api_name="/retrieve")
+    assert "--as-of" not in str(error.value)
