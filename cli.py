@@ -194,8 +194,9 @@ def _parser() -> argparse.ArgumentParser:
                                               "train (writes rag/fitted.json)")
     learn.add_argument("--train", type=Path, help="RealTimeQA folder to fit on (default: the "
                                                   "sample of ../shared/bench/realtimeqa-train)")
-    learn.add_argument("--only", choices=["short"], help="fit only the short answer's confidence "
-                                                       "(the rest of the fitted values kept)")
+    learn.add_argument("--only", choices=["short", "speech"],
+                       help="fit only the short answer's confidence, or learn only the verbs "
+                            "of speech (the rest of the fitted values kept)")
     learn.add_argument("--quiet", action="store_true", help="no progress bars")
     learn.set_defaults(run=_train)
 
@@ -409,9 +410,11 @@ def _tune(args) -> int:
 
 
 def _train(args) -> int:
-    from newsdesk.evals import shorts, train
+    from newsdesk.evals import shorts, speech, train, tune
 
-    if args.only == "short":
+    if args.only == "speech":
+        speech.main(args.train or tune.TRAIN, progress=not args.quiet)
+    elif args.only == "short":
         shorts.main(args.train or train.train_sample(), from_flags(args), progress=not args.quiet)
     else:
         train.main(args.train, from_flags(args), progress=not args.quiet)

@@ -318,7 +318,7 @@ def main(train: Path | None, settings: Settings, out: Path = FITTED, progress: b
                        min_score=held.get("min_score", current.min_score),
                        on_topic=held.get("on_topic", current.on_topic),
                        min_coverage=held.get("min_coverage", current.min_coverage)),
-        packaged().retrieval)  # `newsdesk tune` chooses these
+        packaged().retrieval, packaged().speech)  # `newsdesk tune` chooses the retrieval
     values.save(out)
     print(f"\nwrote {out}: {values.answer.model_dump()}")
     # step 8: the short answer's confidence, read from the answers the values just written give

@@ -26,7 +26,7 @@ from newsdesk.fitted import Fitted, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import sentence_features, short_types
-from newsdesk.speakers import asked_about, preferences, theirs_first
+from newsdesk.speakers import asked_about, asking_verbs, preferences, theirs_first
 from newsdesk.types import (
     Answer,
     AnswerEvent,
@@ -38,11 +38,6 @@ from newsdesk.types import (
 
 _WORD = re.compile(r"[\w’']+")
 _POSSESSIVE = re.compile(r"[’']s$")
-# Words that say what kind of answer is wanted, not what it is about.
-_QUESTION_WORDS = frozenset("""
-    what which who whom whose when where why how much many did does do said say says tell told
-    according article articles mention mentioned report reported long much many percentage percent
-    describe described really author writer""".split())
 
 
 def _fitted(name: str) -> Any:
@@ -238,7 +233,7 @@ class ExtractiveAnswerer(Answerer):
         speakers = asked_about(question, history, several)
         scores, vectors = self._scores(question, context, sentences, terms, several, asked,
                                        speakers)
-        coverage = _coverage(terms | content_terms(context), passages)
+        coverage = _coverage(terms | asked_terms(context), passages)
         unknown = self.unknown_words(own & topic_words(question))
         if unknown:  # "the invasion" of articles that say "invaded" is not unknown
             unknown -= wording.told_otherwise(unknown, [p.text for p in passages] +
@@ -272,7 +267,7 @@ class ExtractiveAnswerer(Answerer):
         """What `AnswerConfig.refuses` reads for `question` (no earlier turn) over `passages`,
         with its topic words (`topic_words`) unknown to `unknown_words` (default the corpus's);
         None without sentences."""
-        terms, several = content_terms(question), asks_for_several(question)
+        terms, several = asked_terms(question), asks_for_several(question)
         sentences = self._shortlist(passage_sentences(passages), terms, several)
         if not sentences:
             return None
@@ -350,7 +345,7 @@ class ExtractiveAnswerer(Answerer):
                         asked: np.ndarray | None = None) -> np.ndarray:
         """The hand-set score of each sentence (what `newsdesk train` fits the learned one
         against); `asked`: the question's vectors, if made."""
-        terms, several = content_terms(question), asks_for_several(question)
+        terms, several = asked_terms(question), asks_for_several(question)
         return self._scores(question, "", sentences, terms, several, asked)[0]
 
     def _exact_best(self, question: str, context: str, sentences: list[Sentence],
@@ -393,7 +388,7 @@ def question_features(question: str, sentences: list[Sentence], asked: np.ndarra
     (`asked`: its vectors, as `Evidence.vectors`; `context`: the earlier turn it follows;
     `as_of`: the day it is asked as of, "" for none)."""
     meaning = (np.stack([cast(np.ndarray, s.vector) for s in sentences]) @ asked.T).max(axis=1)
-    terms = content_terms(f"{question} {context}")
+    terms = asked_terms(question) | asked_terms(context)
     overlap = np.array([_overlap(terms, s.text) for s in sentences])
     words = {w.lower() for w in _WORD.findall(f"{question} {context}")}
     ages = when.ages([s.passage.date for s in sentences], question, as_of)
@@ -405,8 +400,8 @@ def question_terms(question: str, context: str = "") -> tuple[set[str], set[str]
     """The question's own content words, and the words its answer is scored by: its own, or for
     a follow-up with none ("Who said that?"), those of the turn it follows (`context`), whose
     words were checked for being known when it was asked."""
-    own = content_terms(question)
-    return own, own or content_terms(context)
+    own = asked_terms(question)
+    return own, own or asked_terms(context)
 
 
 def topic_words(question: str) -> set[str]:
@@ -419,13 +414,25 @@ def topic_words(question: str) -> set[str]:
     timely = {word for word in content_terms(" ".join(words for _, _, words in
                                                        language.times(question)))
               if not any(c.isdigit() for c in word)}
-    return content_terms(" ".join(language.read_question(question).topical)) - timely
+    words = language.read_question(question)
+    return content_terms(" ".join(words.topical)) - timely - words.asking
 
 
 def content_terms(text: str) -> set[str]:
-    """The lower-cased words of `text` that carry its topic."""
+    """The lower-cased words of `text` that carry its topic (not stopwords)."""
     words = {_POSSESSIVE.sub("", w.strip("’'").lower()) for w in _WORD.findall(text)}
-    return {w for w in words if w and w not in stopwords() and w not in _QUESTION_WORDS}
+    return {w for w in words if w and w not in stopwords()}
+
+
+def asked_terms(question: str) -> set[str]:
+    """The content words of `question` (`content_terms`) less those that ask, not what about:
+    its question word, the word "how" asks the degree of ("much", "long":
+    `language.Words.asking`), and its verbs of speech that ask for someone's words ("say",
+    "according": `speakers.asking_verbs`). "" has none."""
+    if not question:
+        return set()
+    return content_terms(question) - language.read_question(question).asking - \
+        asking_verbs(question)
 
 
 def _holds_a_figure(question: str, sentence: str) -> bool:

@@ -12,7 +12,9 @@ rag/fitted.json (package data) holds, like an estimator saved with its parameter
   least confidence of a short answer);
 - `retrieval`: the defaults of `RetrievalConfig` that `newsdesk tune` chose (BM25's weights,
   the article weight, the length prior, recency, the recent days searched), with what it
-  chose them on.
+  chose them on;
+- `speech`: the verbs of speech, learned from train's articles (`newsdesk.evals.speech`): the
+  words that tell whose words a question asks for and who speaks in a sentence.
 
 `newsdesk train` writes the whole file and `newsdesk tune` its `retrieval`; nothing is copied
 into the code by hand. It is read
@@ -91,6 +93,25 @@ class RetrievalDefaults(_Strict):
         return self.model_dump(exclude={"fitted"})
 
 
+class SpeechVerbs(_Strict):
+    """The verbs news uses to report what someone said or thinks, learned from articles
+    (`newsdesk.evals.speech`): their `lemmas` (a question's words are read as lemmas), those of
+    them that attribute quotations (`quoting`: "say", "according", "tell"), the `forms` the
+    articles spell them in (a sentence's words are matched as they stand), and `fitted`: what
+    they were learned from."""
+
+    lemmas: list[str] = Field(min_length=1)
+    quoting: list[str]
+    forms: list[str] = Field(min_length=1)
+    fitted: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _quoting_are_verbs_of_speech(self) -> SpeechVerbs:
+        if not set(self.quoting) <= set(self.lemmas):
+            raise ValueError("quoting names a verb that lemmas does not")
+        return self
+
+
 class _ScorerForm(_Strict):
     features: list[str] = Field(min_length=1)
     mean: list[float]
@@ -135,6 +156,7 @@ class _FileForm(_Strict):
     short_answer: _ScorerForm
     answer: AnswerDefaults
     retrieval: RetrievalDefaults
+    speech: SpeechVerbs
 
     @model_validator(mode="after")
     def _dimension(self) -> _FileForm:
@@ -163,6 +185,7 @@ class Fitted:
     short_answer: SentenceScorer
     answer: AnswerDefaults
     retrieval: RetrievalDefaults
+    speech: SpeechVerbs
 
     @classmethod
     def load(cls, path: Path = FITTED) -> Fitted:
@@ -188,7 +211,8 @@ class Fitted:
                                     f"{_problems(error)}. {_FIX}") from None
         return cls(form.model, form.fitted_on, SentenceScorer.from_json(data["sentence_scorer"]),
                    AnswerTypes.from_json(data["answer_types"]),
-                   SentenceScorer.from_json(data["short_answer"]), form.answer, form.retrieval)
+                   SentenceScorer.from_json(data["short_answer"]), form.answer, form.retrieval,
+                   form.speech)
 
     def save(self, path: Path = FITTED) -> None:
         """Write them to `path` whole (a file read meanwhile is the old one or the new one)."""
@@ -198,7 +222,8 @@ class Fitted:
             "answer_types": self.answer_types.as_json(),
             "short_answer": self.short_answer.as_json(),
             "answer": self.answer.model_dump(),
-            "retrieval": self.retrieval.model_dump()}, indent=1)
+            "retrieval": self.retrieval.model_dump(),
+            "speech": self.speech.model_dump()}, indent=1)
         # a list of numbers or names on one line: a weight a line would run to thousands
         text = re.sub(r"\[[^\[\]{}]*\]", lambda m: re.sub(r"\s*\n\s*", " ", m.group())
                       .replace("[ ", "[").replace(" ]", "]"), text)

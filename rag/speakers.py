@@ -1,31 +1,32 @@
 """Whose words a question asks for, and how much a sentence is that speaker's.
 
-This is newsdesk's own idea, written by hand over spaCy's named entities (`language.names`),
-the conversation (`conversation.people`) and the speakers of quotations (`attribution`). A
-question asks for someone's words when it asks what they said or think ("What did Zelensky
-say?", "What did he say about Kursk?" after questions about Putin), or asks for a list of what
-they set out ("What conditions did Putin set?"). Its speakers are the people (else the places,
-"What did China say?") it names, or those its pronouns point to in the earlier turns. A sentence
-in a quotation is theirs when they are named beside it; one outside a quotation is theirs when
-their name stands near a verb of speech, and someone else's when another name does.
+This is newsdesk's own idea, written by hand over spaCy's named entities and lemmas
+(`language`), the conversation (`conversation.people`), the speakers of quotations
+(`attribution`) and the verbs of speech learned from news articles (`newsdesk.fitted`'s
+`speech`, by `newsdesk.evals.speech`). A question asks for someone's words when a verb of
+speech asks what they said or think ("What did Zelensky say?", "What did he say about Kursk?"
+after questions about Putin), or asks for a list of what they set out ("What conditions did
+Putin set?"). Its speakers are the people (else the places, "What did China say?") it names, or
+those its pronouns point to in the earlier turns. A sentence in a quotation is theirs when they
+are named beside it; one outside a quotation is theirs when their name stands near a verb of
+speech, and someone else's when another name does.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
 from newsdesk import attribution, conversation, language
 from newsdesk.citations import Sentence
+from newsdesk.fitted import packaged
 from newsdesk.index.english import stopwords
 from newsdesk.types import Turn
 
 _WORD = re.compile(r"[\w’']+")
-SAY_QUESTION = re.compile(r"\b(say|said|says|think|argue|warn|tell|told|according)\b", re.I)
-_SPEECH = re.compile(r"said|says|say|told|tells|posted|warns|warned|argues|argued|notes|noted|"
-                     r"points|asks|asked|wrote|added|adding|reported|reports", re.I)
 # Who a question can ask the words of: people and organisations first, else countries and groups.
 _WHO_SPEAKS = (("PERSON", "ORG"), ("GPE", "NORP"))
 # How much a sentence's score rises when it is the speaker's words, or falls when another's.
@@ -39,19 +40,52 @@ def asked_about(question: str, history: Sequence[Turn] = (), several: bool = Fal
     in `history` ("he" after "Who gave Putin an update?" is the person the answer named; "What
     does he think Trump will do?" asks for his words, not Trump's), else the first place it
     names ("What did China say?"); empty when it asks for nobody's words."""
-    say = SAY_QUESTION.search(question)
-    if not several and not say:
+    say = speech_at(question)
+    if not several and say is None:
         return set()
     found = language.names(question)
     named = [(s, question[s:e]) for s, e, label in found if label in _WHO_SPEAKS[0]]
     named += conversation.people_at(question, history)
     if not named:
         named = [(s, question[s:e]) for s, e, label in found if label in _WHO_SPEAKS[1]]
-    if say:  # who speaks stands before the verb ("What does the author think Putin will do?"
-        # asks for nobody named), or after "according to"
-        after = say.group().lower() == "according"
-        named = [(s, name) for s, name in named if (s > say.start()) is after]
+    if say is not None:  # who speaks stands before the verb ("What does the author think Putin
+        # will do?" asks for nobody named), or after it when it opens its clause ("According to
+        # Ian, what ...?", "What happened, according to Irena Halas?")
+        at, opens = say
+        named = [(s, name) for s, name in named if (s > at) is opens]
     return _words([min(named)[1]]) if named else set()
+
+
+def asking_verbs(question: str) -> set[str]:
+    """The words of `question` (lower case) that are verbs of speech asking for someone's words,
+    not what about: one that attributes quotations ("Who *said* that?", "*according* to":
+    `SpeechVerbs.quoting`), or another whose object the question word is ("What did the mayor
+    *report*?", "What does she *think* ..."). Not one whose subject the question word is
+    ("Which senator *announced* a run?"), nor one a question adverb asks about ("When was the
+    phone *announced*?"): those tell the event asked about."""
+    speech = packaged().speech
+    words = language.analyse(question).words
+    asked = language.read_question(question)
+    wh = question.find(asked.phrase) if asked.wh else -1
+    # the question word's own verb: the first verb after it, with no auxiliary between them
+    own = next(((start, pos) for start, _, _, _, pos in words
+                if start > wh and pos in ("VERB", "AUX")), None) if wh >= 0 else None
+    adverb = any(start == wh and pos in ("ADV", "SCONJ") for start, _, _, _, pos in words)
+    return {word for start, _, word, lemma, pos in words if pos == "VERB" and (
+        lemma in speech.quoting or lemma in speech.lemmas and not adverb
+        and own != (start, "VERB"))}
+
+
+def speech_at(question: str) -> tuple[int, bool] | None:
+    """Where the first verb of speech of `question` that asks for someone's words starts
+    (`asking_verbs`: "say", "think", "according" ...; not the noun "report", nor "announced" of
+    "Which senator announced ...?"), and whether it opens its clause (first, or after
+    punctuation); None if it has none."""
+    asking = asking_verbs(question)
+    words = language.analyse(question).words
+    return next(((start, i == 0 or words[i - 1][4] == "PUNCT")
+                 for i, (start, _, word, _, pos) in enumerate(words)
+                 if pos == "VERB" and word in asking), None)
 
 
 def preference(speakers: set[str], sentence: str, said_by: set[str] | None = None) -> float:
@@ -91,6 +125,12 @@ def theirs_first(scores: np.ndarray, preferred: np.ndarray) -> np.ndarray:
     return np.where(preferred < 0, scores - behind, scores)
 
 
+@cache
+def speech_forms() -> frozenset[str]:
+    """The verbs of speech as articles spell them ("said", "told", "according")."""
+    return frozenset(packaged().speech.forms)
+
+
 def _words(names: Sequence[str]) -> set[str]:
     return {w.lower() for name in names for w in _WORD.findall(name)}
 
@@ -98,7 +138,7 @@ def _words(names: Sequence[str]) -> set[str]:
 def _speaker_among(terms: set[str], sentence: str) -> bool:
     """Whether one of `terms` names who speaks: within four words of a speech verb."""
     words = [w.lower() for w in _WORD.findall(sentence)]
-    speech = [i for i, w in enumerate(words) if _SPEECH.fullmatch(w)]
+    speech = [i for i, w in enumerate(words) if w in speech_forms()]
     named = [i for i, w in enumerate(words) if any(w.startswith(t[:6]) for t in terms)]
     return any(abs(s - n) <= 4 for s in speech for n in named)
 
@@ -107,7 +147,7 @@ def _someone_else_speaks(sentence: str) -> bool:
     """Whether a named person is right beside a speech verb ("Ian tells", "says Hanna")."""
     words = _WORD.findall(sentence)
     for i, word in enumerate(words):
-        if _SPEECH.fullmatch(word.lower()):
+        if word.lower() in speech_forms():
             near = words[max(0, i - 1):i] + words[i + 1:i + 2]
             if any(w[:1].isupper() and w.lower() not in stopwords() for w in near):
                 return True

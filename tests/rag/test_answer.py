@@ -12,7 +12,7 @@ from newsdesk import AnswerConfig, Assistant, Evidence, language
 from newsdesk.citations import Sentence
 from newsdesk.compose import compose, quotation_balance
 from newsdesk.core.settings import Settings
-from newsdesk.extractive import question_terms, topic_words
+from newsdesk.extractive import asked_terms, question_terms, topic_words
 from newsdesk.index.ingest import ingest
 from newsdesk.types import Passage
 
@@ -318,6 +318,21 @@ def test_a_rare_name_no_article_uses_is_refused_however_well_a_sentence_scores(t
         assert answer.refused and "40 million" not in answer.text, answer.text
     answer = assistant.ask("How much will the harbor bridge plan cost?")  # like "harbour"
     assert not answer.refused and "40 million" in answer.text
+
+
+@pytest.mark.parametrize(("question", "terms"), [
+    ("What did the council say about the levee?", {"council", "levee"}),
+    ("According to the mayor, how many buses will run?", {"mayor", "buses", "run"}),
+    ("Which popular show did the network renew?", {"popular", "show", "network", "renew"}),
+    ("How long did the strike last?", {"strike", "last"}),
+    ("What did the union tell the dockers?", {"union", "dockers"}),  # verbs that quote
+    ("Which senator announced a run for governor?", {"senator", "announced", "run", "governor"}),
+    ("What does the union think the report will show?", {"union", "report"}),  # asked words
+    ("Who said the port would close?", {"port", "would", "close"}),  # "said" only quotes
+    ("When was the new phone announced?", {"new", "phone", "announced"}),  # the event
+])
+def test_a_question_is_scored_by_what_it_asks_about_not_by_the_words_that_ask(question, terms):
+    assert asked_terms(question) == terms
 
 
 @pytest.mark.parametrize(("question", "context", "own", "scored_by"), [

@@ -151,6 +151,11 @@ DAN = (Turn("user", "What did Dan Miller say about the harbour tax?"),)
     ("Who visited Kendu?", VISIT, set()),  # asks for nobody's words
     ("What does the reporter think Osei will do?", (), set()),  # the reporter, not a name
     ("What happened, according to Irena Halas?", (), {"irena", "halas"}),
+    ("According to Maria Lopez, when will the fares rise?", (), {"maria", "lopez"}),
+    ("What does Chen Wei believe the tariff will do?", (), {"chen", "wei"}),
+    ("What did the report find about Osei?", (), set()),  # "report", a noun, is nobody's words
+    ("Which popular show did Netflix renew?", (), set()),  # "show", a noun, asks for no words
+    ("Which Democratic senator announced a run?", (), set()),  # the event, not their words
 ])
 def test_whose_words_a_question_asks_for(question, history, speaker):
     assert speakers.asked_about(question, history) == speaker

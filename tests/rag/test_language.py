@@ -109,6 +109,21 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
     assert language.read_question(question).kind == kind
 
 
+@pytest.mark.parametrize(("question", "asking"), [
+    ("How many people were evacuated?", {"how", "many"}),
+    ("How long did the strike last?", {"how", "long"}),
+    ("Whose boat sank off the cape?", {"whose"}),
+    ("Fans cheered when the band announced a tour of how many cities?", {"how", "many"}),
+    ("How did the markets react?", {"how"}),
+    ("What percentage of voters backed the levy?", {"what", "percentage"}),  # an amount's noun
+    ("On which date did the dockers' strike end?", {"which"}),  # a date's noun: articles use it
+    ("Which country won the vote?", {"which"}),  # a kind of name: articles often say it
+    ("Summarise the floods.", set()),
+])
+def test_the_words_that_ask_are_told_from_what_is_asked_about(question, asking):
+    assert language.read_question(question).asking == asking
+
+
 @pytest.mark.parametrize(("kind", "sentence", "answer"), [
     ("who", "The award went to Chimamanda Ngozi Adichie on Friday.", "Chimamanda Ngozi Adichie"),
     ("where", "The ferry sank off the coast of Sicily last week.", "Sicily"),
@@ -199,3 +214,18 @@ def test_analyse_gives_lemmas_and_entities_at_their_offsets():
 ])
 def test_a_question_that_asks_who_a_named_one_is(question, identity):
     assert language.read_question(question).identity is identity
+
+
+@pytest.mark.parametrize("text", [
+    "Maria Lopez, who runs the Lagos bus network, said fares would rise 5% in March.",
+    "How many ferries did Brittany Ferries cancel after the storm hit Roscoff on Tuesday?",
+])
+def test_one_pass_reads_what_separate_passes_read(text):
+    """Each text is read once (`language._read`): its entities are those the entity recogniser
+    finds alone, its tags those the tagger gives without the recogniser."""
+    nlp = language.pipeline()
+    alone = nlp(text, disable=["tagger", "attribute_ruler", "lemmatizer"])
+    untagged = nlp(text, disable=["ner"])
+    assert language.names(text) == tuple((e.start_char, e.end_char, e.label_) for e in alone.ents)
+    assert [(w[3], w[4]) for w in language.analyse(text).words] == \
+        [(t.lemma_.lower(), t.pos_) for t in untagged if not t.is_space]
