@@ -1,7 +1,8 @@
 """What a fresh process loads and does to answer: `newsdesk ask` runs the model's ONNX export
 and spaCy on numpy, so it never imports torch, nor what bm25s and thinc would load only because
-it is installed; and it skips the checks chromadb runs on its own classes as it imports them
-(times are measured by `newsdesk bench cold`, not here)."""
+it is installed; it skips the checks chromadb runs on its own classes as it imports them; and a
+command ends without Python's shutdown searching the libraries' objects for cycles (times are
+measured by `newsdesk bench cold`, not here)."""
 
 import json
 import subprocess
@@ -44,3 +45,18 @@ def test_a_fresh_ask_answers_without_torch_or_chromadbs_checks_of_itself(seed_se
     assert {"spacy", "onnxruntime", "chromadb"} <= set(result["loaded"])  # it did the work
     assert not set(HEAVY) & set(result["loaded"])
     assert "overrides" in result["loaded"] and result["overrides_checked"] == 0
+
+
+def test_a_finished_command_leaves_the_libraries_objects_to_the_process_end(seed_settings):
+    # Frozen: Python's shutdown does not search them for reference cycles (gc.freeze).
+    status = ("import atexit, gc, sys\n"
+              "atexit.register(lambda: print('frozen', gc.get_freeze_count()))\n"
+              "from newsdesk.cli import run\n"
+              f"sys.argv = ['newsdesk', '--home', {str(seed_settings.home)!r}, 'status']\n"
+              "run()\n")
+    done = subprocess.run([sys.executable, "-c", status], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2 articles" in done.stdout
+    frozen = int(done.stdout.split("frozen")[-1])
+    assert frozen > 10_000  # chromadb's, pydantic's, numpy's and newsdesk's
