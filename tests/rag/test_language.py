@@ -199,3 +199,15 @@ def test_analyse_gives_lemmas_and_entities_at_their_offsets():
 ])
 def test_a_question_that_asks_who_a_named_one_is(question, identity):
     assert language.read_question(question).identity is identity
+
+
+def test_names_read_together_are_those_read_one_at_a_time():
+    texts = ["shopkeeper Amina Diallo told reporters in Lagos on Friday.", "says Tomasz Nowak,",
+             "Flood.", "", "The Bundesbank cut its forecast to 0.4% for 2025, Joachim Nagel said.",
+             "shopkeeper Amina Diallo told reporters in Lagos on Friday."]
+    alone = [tuple((e.start_char, e.end_char, e.label_) for e in
+                   language.pipeline()(text, disable=["tagger", "attribute_ruler", "lemmatizer"]).ents)
+             for text in texts]
+    assert ("Amina Diallo", "PERSON") in {(texts[0][s:e], label) for s, e, label in alone[0]}
+    assert language.names_each(texts) == alone  # in order, a text given twice twice
+    assert [language.names(text) for text in texts] == alone
