@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import json
 import os
 import shlex
@@ -54,6 +55,11 @@ def run() -> None:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         code = EXIT_BROKEN_PIPE
+    # The command is done, and what it wrote is closed. Python's shutdown would now search the
+    # libraries' objects (~130,000 after an ask) for reference cycles, several times over, to
+    # free memory that the process's end frees anyway: ~0.2 s of a fresh `newsdesk ask`.
+    # Frozen, they are left out of those searches (atexit handlers still run).
+    gc.freeze()
     sys.exit(code)
 
 

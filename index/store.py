@@ -31,6 +31,7 @@ from newsdesk.core.errors import (
     IndexMissingError,
     ModelMismatchError,
 )
+from newsdesk.core.imports import unchecked_overrides
 from newsdesk.core.settings import Settings
 from newsdesk.index.chunk import Chunk
 from newsdesk.index.clean import Span
@@ -113,6 +114,15 @@ def connect(settings: Settings):
     breaker, `Breaker`) until it answers again. An embedded database in a folder newsdesk may
     not write is a BadInputError that says so.
     """
+    # chromadb checks its own classes as it imports them, here and as it makes its first client
+    # (which imports its Rust or HTTP API): ~0.2 s of every fresh process, for checks that only
+    # chromadb's own code can fail.
+    with unchecked_overrides():
+        return _client(settings)
+
+
+def _client(settings: Settings):
+    """`connect`, within chromadb's import."""
     import chromadb
 
     client_settings = chromadb.Settings(anonymized_telemetry=False)

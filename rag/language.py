@@ -22,6 +22,10 @@ from typing import Literal
 from newsdesk.core.imports import without
 
 _LOCK = threading.Lock()  # spaCy's vocabulary grows as it reads: one reader at a time
+_TAGGING = ("tagger", "attribute_ruler", "lemmatizer")  # the components `names` does without
+# The entities of the texts `names_each` has read (written within _LOCK), first read first out.
+_NAMED: dict[str, tuple[tuple[int, int, str], ...]] = {}
+_NAMED_KEPT = 8192
 # The entity types (OntoNotes, as the model tags them) that answer each kind of question.
 ANSWER_TYPES = {
     "who": ("PERSON", "ORG", "NORP"),
@@ -210,10 +214,26 @@ def times(text: str) -> list[tuple[int, int, str]]:
             if label in ("DATE", "TIME")]
 
 
-@lru_cache(maxsize=8192)
 def names(text: str) -> tuple[tuple[int, int, str], ...]:
-    """The named entities of `text` (start, end, type)."""
+    """The named entities of `text` (start, end, type), from its one pass (`_read`)."""
     return tuple((e.start_char, e.end_char, e.label_) for e in _read(text).ents)
+
+
+def names_each(texts: Sequence[str]) -> list[tuple[tuple[int, int, str], ...]]:
+    """`names` of each of `texts`, for many short texts read only for their names (the words
+    beside a passage's quotations): those not read before are read together, in one batch, by
+    the entity recogniser alone: a dozen take a third of the time they take one by one, and
+    have the same entities. The last 8,192 texts read are kept."""
+    found = {text: named for text in texts if (named := _NAMED.get(text)) is not None}
+    unread = [text for text in dict.fromkeys(texts) if text not in found]
+    if unread:
+        with _LOCK:
+            for text, doc in zip(unread, pipeline().pipe(unread, disable=_TAGGING), strict=True):
+                found[text] = _NAMED[text] = tuple((e.start_char, e.end_char, e.label_)
+                                                  for e in doc.ents)
+            while len(_NAMED) > _NAMED_KEPT:
+                del _NAMED[next(iter(_NAMED))]  # the first read
+    return [found[text] for text in texts]
 
 
 def references(text: str) -> list[Reference]:

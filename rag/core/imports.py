@@ -1,9 +1,13 @@
-"""Importing a library without the heavy extras it would load only because they are installed.
+"""Importing a library without the heavy extras it would load only because they are installed,
+or the checks it runs on its own code.
 
 spaCy's thinc imports torch when it finds it (~2 s and ~230 MB, for a pipeline that runs on
 numpy), and bm25s imports numba and scipy (~0.6 s and ~110 MB, for backends newsdesk does not use). A
 process that only answers needs neither; `without` keeps them out while such a library is first
 imported, and the library then runs as it does where they are not installed.
+
+chromadb checks its own classes as it imports them (`unchecked_overrides`): ~0.2 s of every
+process that opens an index, for a check that can only fail on chromadb's own code.
 """
 
 from __future__ import annotations
@@ -50,3 +54,42 @@ def without(*names: str) -> Iterator[None]:
         yield
     finally:
         sys.meta_path = [f for f in sys.meta_path if f is not finder]
+
+
+_OVERRIDES = threading.RLock()  # one block at a time changes the `overrides` package
+
+
+@contextmanager
+def unchecked_overrides() -> Iterator[None]:
+    """Within this block, the `overrides` package's `@override` marks a method as an override
+    without checking it against the method it overrides.
+
+    chromadb decorates ~160 methods with `@override`, whose check finds each one's base class by
+    disassembling its module's code up to that method, then compares their signatures, every
+    time chromadb is imported: ~0.2 s of a fresh process, a third of importing chromadb and
+    opening a client, checking chromadb's code, which chromadb's own tests check. Unchecked,
+    the method is marked (`__override__`, which `EnforceOverrides` classes require) and
+    returned unchanged, as the check returns it when it passes. The change holds for the whole
+    process while the block runs, and is undone after it.
+
+    Example:
+        >>> with unchecked_overrides():
+        ...     import chromadb
+    """
+    import overrides
+
+    with _OVERRIDES:
+        checked = overrides.override, overrides.overrides
+        overrides.override = overrides.overrides = _marked
+        try:
+            yield
+        finally:
+            overrides.override, overrides.overrides = checked
+
+
+def _marked(method=None, *, check_signature: bool = True, check_at_runtime: bool = False):
+    """`overrides.override` without its check (same arguments, which it has nothing to do with)."""
+    if method is None:  # `@override(check_signature=False)`
+        return _marked
+    method.__override__ = True
+    return method

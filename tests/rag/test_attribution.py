@@ -32,3 +32,16 @@ def _sentences(text: str):
 ])
 def test_a_quoted_sentence_is_said_by_who_is_named_beside_its_quotation(text, expected):
     assert attribution.speakers(_sentences(text)) == expected
+
+
+def test_the_words_beside_every_quotation_are_read_in_one_batch(monkeypatch):
+    batches = []
+    names_each = attribution.language.names_each
+    monkeypatch.setattr(attribution.language, "names_each",
+                        lambda texts: batches.append(list(texts)) or names_each(texts))
+    text = ("“The water rose in minutes,” shopkeeper Amina Diallo told reporters. The mayor of "
+            "the town disagreed on every point. “We warned everyone on Thursday,” said Tomasz "
+            "Nowak, her deputy.")
+    assert attribution.speakers(_sentences(text)) == [{"amina", "diallo"}, None,
+                                                      {"tomasz", "nowak"}]
+    assert len(batches) == 1 and len(batches[0]) == 4  # after and before each of the two

@@ -229,3 +229,15 @@ def test_one_pass_reads_what_separate_passes_read(text):
     assert language.names(text) == tuple((e.start_char, e.end_char, e.label_) for e in alone.ents)
     assert [(w[3], w[4]) for w in language.analyse(text).words] == \
         [(t.lemma_.lower(), t.pos_) for t in untagged if not t.is_space]
+
+
+def test_names_read_together_are_those_read_one_at_a_time():
+    texts = ["shopkeeper Amina Diallo told reporters in Lagos on Friday.", "says Tomasz Nowak,",
+             "Flood.", "", "The Bundesbank cut its forecast to 0.4% for 2025, Joachim Nagel said.",
+             "shopkeeper Amina Diallo told reporters in Lagos on Friday."]
+    alone = [tuple((e.start_char, e.end_char, e.label_) for e in
+                   language.pipeline()(text, disable=["tagger", "attribute_ruler", "lemmatizer"]).ents)
+             for text in texts]
+    assert ("Amina Diallo", "PERSON") in {(texts[0][s:e], label) for s, e, label in alone[0]}
+    assert language.names_each(texts) == alone  # in order, a text given twice twice
+    assert [language.names(text) for text in texts] == alone
