@@ -13,8 +13,8 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple, cast
+from dataclasses import dataclass, replace
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from newsdesk import conflicts, language, short, when, wording
 from newsdesk.answerer import Answerer, timings
 from newsdesk.citations import Sentence, passage_sentences
 from newsdesk.compose import compose, refusal
-from newsdesk.fitted import Fitted, packaged
+from newsdesk.fitted import Fitted, default, packaged
 from newsdesk.index.embed import Embedder
 from newsdesk.index.english import stem, stopwords
 from newsdesk.scorer import sentence_features, short_types
@@ -38,11 +38,6 @@ from newsdesk.types import (
 
 _WORD = re.compile(r"[\w’']+")
 _POSSESSIVE = re.compile(r"[’']s$")
-
-
-def _fitted(name: str) -> Any:
-    """A default that `newsdesk train` chose: read from the fitted values (`newsdesk.fitted`)."""
-    return field(default_factory=lambda: getattr(packaged().answer, name))
 
 
 @dataclass(frozen=True)
@@ -98,19 +93,19 @@ class AnswerConfig:
     max_list_sentences: int = 6
     margin: float = 0.12
     list_margin: float = 0.2
-    min_score: float = _fitted("min_score")
-    min_coverage: float = _fitted("min_coverage")
-    on_topic: float = _fitted("on_topic")
+    min_score: float = default("answer", "min_score")
+    min_coverage: float = default("answer", "min_coverage")
+    on_topic: float = default("answer", "on_topic")
     recheck: float = 0.1
     redundancy: float = 0.8
     word_weight: float = 0.3
     carry: float = 0.92
     shortlist: int = 16
     shortlist_list: int = 24
-    learned_weight: float = _fitted("learned_weight")
-    learned_margin: float = _fitted("learned_margin")
-    short_type: float = _fitted("short_type")
-    short_confidence: float = _fitted("short_confidence")
+    learned_weight: float = default("answer", "learned_weight")
+    learned_margin: float = default("answer", "learned_margin")
+    short_type: float = default("answer", "short_type")
+    short_confidence: float = default("answer", "short_confidence")
     bridge: int = 1
     quotation: int = 3
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -254,6 +254,12 @@ class Fitted:
 def packaged() -> Fitted:
     """The fitted values shipped with newsdesk (rag/fitted.json), read and checked once."""
     return Fitted.load(FITTED)
+
+
+def default(section: str, name: str) -> Any:
+    """A dataclass field whose default is the packaged fitted value `section.name` (read when an
+    instance is made, not at import): `AnswerConfig`'s and `RetrievalConfig`'s chosen defaults."""
+    return field(default_factory=lambda: getattr(getattr(packaged(), section), name))
 
 
 def _problems(error: ValidationError) -> str:

@@ -13,15 +13,9 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from newsdesk.fitted import packaged
+from newsdesk.fitted import default
 from newsdesk.index.store import chunk_document, chunk_position
-
-
-def _tuned(name: str) -> Any:
-    """A default that `newsdesk tune` chose: read from the fitted values (`newsdesk.fitted`)."""
-    return field(default_factory=lambda: getattr(packaged().retrieval, name))
 
 
 @dataclass(frozen=True)
@@ -73,16 +67,16 @@ class RetrievalConfig:
     dense: bool = True
     lexical: bool = True
     fusion: str = "convex"
-    lexical_weight: float = _tuned("lexical_weight")
+    lexical_weight: float = default("retrieval", "lexical_weight")
     rrf_k: int = 60
     candidates: int = 150
     dedupe: float = 0.8
     lead_prior: float = 0.1
-    length_prior: float = _tuned("length_prior")
-    document_weight: float = _tuned("document_weight")
-    recency: float = _tuned("recency")
-    keyword_weight: float = _tuned("keyword_weight")
-    recent_days: int = _tuned("recent_days")
+    length_prior: float = default("retrieval", "length_prior")
+    document_weight: float = default("retrieval", "document_weight")
+    recency: float = default("retrieval", "recency")
+    keyword_weight: float = default("retrieval", "keyword_weight")
+    recent_days: int = default("retrieval", "recent_days")
 
 
 @dataclass(frozen=True)

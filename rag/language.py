@@ -168,9 +168,7 @@ def _amount_nouns() -> frozenset[str]:
     import spacy
 
     glossary = " ".join(spacy.explain(label) or "" for label in AMOUNTS).lower()
-    with _LOCK:
-        doc = pipeline()(glossary, disable=["ner"])
-    return frozenset(t.lemma_.lower() for t in doc if t.pos_ == "NOUN")
+    return frozenset(t.lemma_.lower() for t in _read(glossary) if t.pos_ == "NOUN")
 
 
 def _question_word(doc) -> int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -56,7 +56,8 @@ def asked_about(question: str, history: Sequence[Turn] = (), several: bool = Fal
     return _words([min(named)[1]]) if named else set()
 
 
-def asking_verbs(question: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def asking_verbs(question: str) -> frozenset[str]:
     """The words of `question` (lower case) that are verbs of speech asking for someone's words,
     not what about: one that attributes quotations ("Who *said* that?", "*according* to":
     `SpeechVerbs.quoting`), or another whose object the question word is ("What did the mayor
@@ -71,9 +72,9 @@ def asking_verbs(question: str) -> set[str]:
     own = next(((start, pos) for start, _, _, _, pos in words
                 if start > wh and pos in ("VERB", "AUX")), None) if wh >= 0 else None
     adverb = any(start == wh and pos in ("ADV", "SCONJ") for start, _, _, _, pos in words)
-    return {word for start, _, word, lemma, pos in words if pos == "VERB" and (
+    return frozenset(word for start, _, word, lemma, pos in words if pos == "VERB" and (
         lemma in speech.quoting or lemma in speech.lemmas and not adverb
-        and own != (start, "VERB"))}
+        and own != (start, "VERB")))
 
 
 def speech_at(question: str) -> tuple[int, bool] | None:
