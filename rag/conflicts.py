@@ -18,17 +18,24 @@ apart (cosine 0.66 for two that differ only in the name).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from difflib import SequenceMatcher
 
 from newsdesk import language
 from newsdesk.citations import Sentence
+from newsdesk.index.english import stem
+from newsdesk.when import Window
 
 # The share of the longer sentence's words the two must share to state the same thing.
 AGREE = 0.6
 # Entities of one kind this close (", " between "Tampa" and "Florida") are one value.
 _JOIN = 2
 _WORD = re.compile(r"\w+")
+_UNIT_POS = ("NOUN", "SYM", "PROPN")  # the parts of speech of an amount's unit
+# Words either side of an amount where a question's word shows the amount is what it asks.
+_BESIDE = 3
 _EDGE = " ,;:!?()[]\"'“”‘’-–—…"  # not a value's first or last character ("U.S." keeps its dot)
 
 
@@ -63,6 +70,83 @@ def find(question: str, chosen: Sequence[Sentence], others: Sequence[Sentence],
             if other not in _texts(found):
                 found.append((theirs, b_start, b_end))
     return conflicts
+
+
+def updates(chosen: Sequence[Sentence], near: Sequence[Sentence], terms: AbstractSet[str],
+            types: Sequence[str] = (), window: Window | None = None,
+            known: Sequence[list[tuple[Sentence, int, int]]] = ()
+            ) -> list[list[tuple[Sentence, int, int]]]:
+    """A figure told again on another day, as the values of a dispute (the chosen one first),
+    or none: the first amount the chosen sentences give, best sentence first, that is asked
+    about (`asked`: a word of the question's `terms` other than its unit stands beside it) and
+    that sentences of articles of other days, among `chosen` and `near` (those scored close to
+    them), give too as the only asked-about amount of its measure (`measures`: the same unit,
+    "9,500 acres" and "4,800 acres"); one per day, the best sentence's. Undated
+    articles, and those outside the `window` of days the question names, tell no update; an
+    amount that overlaps a value of `known` (disputes found otherwise) starts none."""
+    taken = [(s.key, a, b) for dispute in known for s, a, b in dispute]
+
+    def day(sentence: Sentence) -> str:
+        date = sentence.passage.date[:10]
+        return date if date and (window is None or window.first <= date <= window.last) else ""
+
+    for mine in (s for s in chosen if day(s)):
+        for start, end, measure in asked(mine.text, terms, types):
+            values = {day(mine): (mine, start, end)}
+            for theirs in (*chosen, *near):
+                same = [(a, b) for a, b, m in asked(theirs.text, terms, types) if m == measure]
+                if day(theirs) and day(theirs) not in values and len(same) == 1 and \
+                        theirs.text[slice(*same[0])].lower() not in _texts([*values.values()]):
+                    values[day(theirs)] = (theirs, *same[0])
+            if len(values) > 1 and not any(key == mine.key and a < end and start < b
+                                           for key, a, b in taken):
+                return [list(values.values())]
+    return []
+
+
+def asked(text: str, terms: AbstractSet[str], types: Sequence[str] = ()
+          ) -> list[tuple[int, int, str]]:
+    """The amounts of `text` (`measures`) that a question with the content words `terms` asks
+    about: a word of `terms` other than the amount's unit stands within `_BESIDE` words of it
+    ("the fire has burned 9,500 acres" for "How many acres has the fire burned?"); most such
+    words first."""
+    words = language.analyse(text).words
+    found = []
+    for start, end, measure in measures(text, types):
+        at = [i for i, w in enumerate(words) if start <= w[0] < end]
+        beside = words[max(at[0] - _BESIDE, 0):at[0]] + words[at[-1] + 1:at[-1] + 1 + _BESIDE]
+        count = sum(1 for w in beside if w[3] != measure and _matches(w, terms))
+        if count:
+            found.append((count, start, end, measure))
+    return [(s, e, m) for _, s, e, m in sorted(found, key=lambda row: -row[0])]
+
+
+def _matches(word: tuple[int, int, str, str, str], terms: AbstractSet[str]) -> bool:
+    """Whether a word (as `language.Analysis` holds it) is one of `terms`, in any form."""
+    return word[2] in terms or word[3] in terms or stem(word[2]) in {stem(t) for t in terms}
+
+
+def measures(text: str, types: Sequence[str] = ()) -> list[tuple[int, int, str]]:
+    """The amounts of `text` (`language.AMOUNTS`; none if `types`, the types the answer may
+    be, hold no amount) that are the only ones of their measure in it: start, end and the
+    measure, its unit: the lemma of the entity's last noun or symbol ("acre", "euro", "%"),
+    else of the noun right after it ("1.58 euros", which the tagger reads as a bare number, so
+    the type does not tell the measure; the value takes in its unit). A bare number ("about
+    800") counts nothing named and is none."""
+    if types and not set(types) & set(language.AMOUNTS):
+        return []
+    analysis = language.analyse(text)
+    found = []
+    for start, end, label in analysis.entities:
+        if label not in language.AMOUNTS:
+            continue
+        inside = [w for w in analysis.words if start <= w[0] and w[1] <= end]
+        after = [w for w in analysis.words if w[0] >= end][:1]
+        units = [w for w in inside if w[4] in _UNIT_POS] or [w for w in after if w[4] == "NOUN"]
+        if units:  # the value reaches to its unit: "1.58 euros"
+            found.append((start, max(end, units[-1][1]), units[-1][3]))
+    counted = Counter(measure for _, _, measure in found)
+    return [(s, e, m) for s, e, m in found if counted[m] == 1]
 
 
 def kind_of(values: Sequence[tuple[Sentence, int, int]]) -> str:

@@ -13,7 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple, cast
 
 import numpy as np
@@ -152,8 +152,9 @@ class RefusalGrounds(NamedTuple):
 class Selection:
     """What an answer quotes: `chosen`, the sentences, best first (none: it is refused, for
     the `unknown` topic words if any), `gaps`, each one's score less the best one's, `every`
-    sentence of the passages, the question's content words (`terms`) and what a short answer
-    to it may be (`wanted`)."""
+    sentence of the passages, the question's content words (`terms`), what a short answer
+    to it may be (`wanted`), and the sentences not chosen that score within twice the margin
+    of the best (`near`: where a figure told again on another day is looked for)."""
 
     chosen: list[Sentence]
     gaps: list[float]
@@ -161,6 +162,7 @@ class Selection:
     terms: set[str]
     wanted: short.Wanted
     unknown: AbstractSet[str] = frozenset()
+    near: list[Sentence] = field(default_factory=list)
 
 
 class ExtractiveAnswerer(Answerer):
@@ -208,6 +210,11 @@ class ExtractiveAnswerer(Answerer):
         if not picked.chosen:
             return refusal(question, passages, picked.unknown)
         disputes = conflicts.find(question, picked.chosen, picked.every, picked.wanted.types)
+        # The words that ask count here: "how full" asks for the amount "38 percent full".
+        disputes += conflicts.updates(picked.chosen, picked.near,
+                                      picked.terms | content_terms(question),
+                                      picked.wanted.types, when.named_window(question, as_of),
+                                      disputes)
         found = short.candidates(question, picked.wanted, picked.chosen, picked.gaps, picked.terms,
                                  picked.every)
         best = short.pick(found, self.fitted.short_answer, self.config.short_confidence)
@@ -252,9 +259,11 @@ class ExtractiveAnswerer(Answerer):
             scores = theirs_first(scores, preferences(speakers, sentences))
         chosen = self._choose(sentences, scores, vectors, several, margin)
         wanted = short.Wanted("", ()) if several else self.wanted(question, asked)
+        near = [sentences[i] for i in np.argsort(-scores)
+                if scores[i] >= scores[chosen[0]] - 2 * margin and i not in chosen]
         return Selection([sentences[i] for i in chosen],
                          [float(scores[i] - scores[chosen[0]]) for i in chosen], every, terms,
-                         wanted)
+                         wanted, near=near)
 
     def refusal_grounds(self, question: str, passages: list[Passage], asked: np.ndarray,
                         unknown_words: Callable[[set[str]], set[str]] | None = None

@@ -225,6 +225,26 @@ def test_sources_that_disagree_are_said_to_and_both_cited(disputed):
         {"text": v.text, "n": v.n, "start": v.start, "end": v.end} for v in values]}]
 
 
+def test_a_figure_reported_again_in_other_words_is_told_newest_first(tmp_path, embedder):
+    """Three reports of a reservoir, each worded its own way: "how full is it" is answered with
+    the newest level first, each level with its day; asked as of an earlier day, that day's."""
+    assistant = _index(tmp_path, embedder, {
+        "june": "date 2025-06-02\nThe Tarnby reservoir is 71 percent full after a dry May, the "
+                "water board said on Monday. Hosepipe use is discouraged.",
+        "july": "date 2025-07-07\nWith no rain for five weeks, the water board said the Tarnby "
+                "reservoir had fallen to 54 percent full. A hosepipe ban may follow.",
+        "august": "date 2025-08-11\nTarnby's reservoir now stands at 38 percent full, its lowest "
+                  "level in a decade, and a hosepipe ban starts on Friday, officials said."})
+    answer = assistant.ask("How full is the Tarnby reservoir?", as_of="2025-08-20")
+    (update,) = answer.conflicts
+    assert [v.text for v in update.values] == ["38 percent", "54 percent", "71 percent"]
+    assert answer.text.startswith(f"As of 11 August 2025, “38 percent” [{update.values[0].n}]; "
+                                  f"on 7 July 2025, “54 percent” [{update.values[1].n}]")
+    earlier = assistant.ask("How full is the Tarnby reservoir?", as_of="2025-07-10")
+    assert earlier.text.startswith("As of 7 July 2025, “54 percent”")
+    assert "38 percent" not in earlier.text
+
+
 def test_a_figure_updated_on_a_later_day_is_told_newest_first_with_its_day(tmp_path, embedder):
     assistant = _index(tmp_path, embedder, {
         "first": "date 2023-09-11\n" + _DISPUTED.format(toll="At least 40"),

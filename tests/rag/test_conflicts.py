@@ -6,6 +6,7 @@ import pytest
 from newsdesk import conflicts, language
 from newsdesk.citations import Sentence
 from newsdesk.types import Passage
+from newsdesk.when import Window
 
 
 @pytest.mark.parametrize(("ours", "theirs", "values"), [
@@ -76,3 +77,57 @@ def test_find_compares_only_the_same_statement_in_other_articles():
     assert [[s.text[a:b] for s, a, b in values] for values in found] == [["Lisbon", "Porto",
                                                                           "Madrid"]]
     assert conflicts.kind_of(found[0]) == "where"
+
+
+# Figures told again on another day (`conflicts.updates`), over sentences written for these tests.
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("The flood has cut power to 12,000 homes, the utility said.", ["12,000 homes"]),
+    ("Bread now costs 2.40 dollars a loaf in the capital.", ["2.40 dollars"]),
+    ("The lake has risen 40 centimetres and the dam is 85 percent full.",
+     ["40 centimetres", "85 percent"]),
+    ("Rescuers reached about 900 before dark.", []),   # a bare number counts nothing named
+    ("Tickets rose from 30 euros to 45 euros.", []),   # two of one measure: which is meant?
+])
+def test_measures_are_the_amounts_that_name_what_they_count(text, found):
+    assert [text[a:b] for a, b, _ in conflicts.measures(text)] == found
+
+
+def test_measures_are_none_when_the_answer_is_no_amount():
+    assert conflicts.measures("The flood has cut power to 12,000 homes.", ("PERSON",)) == []
+
+
+@pytest.mark.parametrize(("text", "terms", "found"), [
+    # the question's words beside an amount say which amount it asks about, most first
+    ("The lake has risen 40 centimetres and the dam is 85 percent full.", {"dam", "full"},
+     ["85 percent", "40 centimetres"]),
+    ("The lake has risen 40 centimetres and the dam is 85 percent full.", {"lake", "risen"},
+     ["40 centimetres"]),
+    # the unit alone does not: "How many homes ..." of another count of homes
+    ("Another 300 homes were told to boil water.", {"homes", "power"}, []),
+])
+def test_the_amount_asked_about_has_a_word_of_the_question_beside_it(text, terms, found):
+    assert [text[a:b] for a, b, _ in conflicts.asked(text, terms)] == found
+
+
+def _dated(doc_id: str, date: str, text: str) -> Sentence:
+    passage = Passage(f"{doc_id}#0", doc_id, text, 0, len(text), 1.0, 0.9, date=date)
+    return Sentence(passage, 0, len(text), text)
+
+
+def test_a_figure_told_again_on_another_day_is_an_update():
+    monday = _dated("a", "2025-05-05", "The outage has cut power to 12,000 homes, the utility said.")
+    friday = _dated("b", "2025-05-09", "Power is still cut to 3,100 homes, the utility said.")
+    other = _dated("c", "2025-05-07", "Crews fixed 40 poles and cut power to 2 schools.")
+    undated = _dated("d", "", "The storm cut power to 15,000 homes.")
+    found = conflicts.updates([friday], [monday, other, undated], {"power", "cut", "homes"})
+    assert [[(s.passage.date, s.text[a:b]) for s, a, b in values] for values in found] == [
+        [("2025-05-09", "3,100 homes"), ("2025-05-05", "12,000 homes")]]
+    # a question that names a time is about that time: the other days tell it no update
+    may_9 = Window("2025-05-09", "2025-05-09", "on 9 May")
+    assert conflicts.updates([friday], [monday], {"power", "cut", "homes"}, window=may_9) == []
+    # the same value again is no update, nor one already in dispute
+    again = _dated("e", "2025-05-10", "Power is still cut to 3,100 homes.")
+    assert conflicts.updates([friday], [again], {"power", "cut", "homes"}) == []
+    assert conflicts.updates([friday], [monday], {"power", "cut", "homes"},
+                             known=[[(friday, 22, 33)]]) == []
