@@ -165,11 +165,13 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="measure ingest and query speed, start-up, memory, "
                                                "scaling; or (bench feeds) feeds, re-polls and wire copies")
-    bench.add_argument("what", nargs="?", choices=("speed", "cold", "feeds"), default="speed",
+    bench.add_argument("what", nargs="?", choices=("speed", "cold", "queries", "feeds"),
+                       default="speed",
                        help="speed (default): ingest, queries, start-up, concurrency; cold: "
                             "start-up alone (fresh `newsdesk ask` and the app, on seeds/); "
-                            "feeds: a feed set from 127.0.0.1 ingested and re-polled, wire "
-                            "copies folded")
+                            "queries: warm query latency alone on the RealTimeQA eval index, "
+                            "as of each question's date and of none; feeds: a feed set from "
+                            "127.0.0.1 ingested and re-polled, wire copies folded")
     bench.add_argument("--runs", type=int, default=5,
                        help="cold: fresh processes timed, of each kind (default 5)")
     bench.add_argument("--items", type=int, default=1000, help="feeds: articles in the feed set")
@@ -401,6 +403,11 @@ def _bench(args) -> int:
         return 0
     if args.what == "cold":
         run_bench_cold(args.runs, args.reports, publish=args.publish, command=args.command_line)
+        return 0
+    if args.what == "queries":
+        from newsdesk.evals import bench
+
+        bench.main_queries(args.data, args.limit, args.reports)
         return 0
 
     run_bench(args.data, args.ingest_documents or None, args.scale_chunks, args.clients,

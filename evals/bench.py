@@ -1,7 +1,8 @@
 """Performance benchmark: ingest against the raw-encode floor and the stock pipeline, query
 latency at three corpus sizes, incremental ingest, cold start (a fresh `newsdesk ask`, and the
 app to its first answer) beside the warm figures, memory, and a Chroma server under concurrent
-clients. Prints a table and writes JSON under `reports/`; `run_cold` measures start-up alone.
+clients. Prints a table and writes JSON under `reports/`; `run_cold` measures start-up alone,
+`run_queries` query latency alone at full size, as of each question's date and of none.
 
 Ingest runs in child processes so that each one's peak memory is its own. The 100,000-chunk
 corpus reuses the RealTimeQA chunks with perturbed copies of their embeddings: query scaling is
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from newsdesk.core.errors import BadInputError
 from newsdesk.core.settings import Settings
 from newsdesk.evals.metrics import percentiles
 from newsdesk.evals.processes import start_app, start_chroma, stop
@@ -238,19 +240,22 @@ def _copy_id(chunk_id: str, copy: int) -> str:
     return f"{doc}~{copy}::{rest}"
 
 
-def measure_queries(name: str, settings: Settings, questions: list[str], embedder: Embedder) -> dict:
-    """Warm retrieve and ask latency over `questions`."""
+def measure_queries(name: str, settings: Settings, questions: list[str], embedder: Embedder,
+                    days: list[str] | None = None) -> dict:
+    """Warm retrieve and ask latency over `questions`, each asked as of its day in `days`
+    (`YYYY-MM-DD`, or "none" for no moment; default: today)."""
     from newsdesk import Assistant
 
     assistant = Assistant.open(settings=settings, embedder=embedder)
-    assistant.ask(questions[0])  # warm
+    days = days or [""] * len(questions)
+    assistant.ask(questions[0], as_of=days[0] or None)  # warm
     retrieve, ask = [], []
-    for question in questions:
+    for question, day in zip(questions, days, strict=True):
         started = time.perf_counter()
-        assistant.retriever.retrieve(question, 5)
+        assistant.retriever.retrieve(question, 5, as_of=day or None)
         retrieve.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        assistant.ask(question)
+        assistant.ask(question, as_of=day or None)
         ask.append((time.perf_counter() - started) * 1000)
     documents, chunks = assistant.retriever.store.count()
     r, a = percentiles(retrieve), percentiles(ask)
@@ -467,6 +472,28 @@ def run_cold(runs: int = 5, work: Path | None = None) -> dict:
             "app": [{"corpus": "seeds", **measure_cold_start(home, SEEDS_QUESTION)}]}
 
 
+def run_queries(data: Path, questions_limit: int | None = None) -> dict:
+    """Warm query latency at full size, on the index of RealTimeQA that `newsdesk eval
+    realtimeqa` builds (~18,000 chunks), each question asked as of its own date and as of no
+    moment, one after the other in one run (a few minutes)."""
+    if not (EVAL_INDEX / "chroma").exists():
+        raise BadInputError(f"No RealTimeQA index at {EVAL_INDEX}; build it with "
+                            "`newsdesk eval realtimeqa` first.")
+    from newsdesk.evals.realtimeqa import asked_as_of, load_questions
+
+    questions = load_questions(data)[:questions_limit]
+    texts = [q["question"] for q in questions]
+    embedder = Embedder.of(Settings.load())
+    settings = Settings(home=EVAL_INDEX)
+    rows = [measure_queries("realtimeqa, as of each question's date", settings, texts, embedder,
+                            [asked_as_of(q) or "none" for q in questions]),
+            measure_queries("realtimeqa, as of no moment", settings, texts, embedder,
+                            ["none"] * len(texts))]
+    return {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                        "load_average": round(os.getloadavg()[0], 1)},
+            "settings": {"questions": len(texts)}, "queries": rows}
+
+
 def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,
          questions_limit: int | None, reports: Path = REPORTS) -> Path:
     result = run(data, ingest_documents, scale_chunks, clients, questions_limit)
@@ -475,6 +502,10 @@ def main(data: Path, ingest_documents: int | None, scale_chunks: int, clients: i
 
 def main_cold(runs: int, reports: Path = REPORTS) -> Path:
     return _report(run_cold(runs), COLD_TABLES, reports, "bench-cold")
+
+
+def main_queries(data: Path, questions_limit: int | None, reports: Path = REPORTS) -> Path:
+    return _report(run_queries(data, questions_limit), ("queries",), reports, "bench-queries")
 
 
 def _report(result: dict, tables: tuple[str, ...], reports: Path, name: str) -> Path:

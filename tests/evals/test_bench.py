@@ -50,3 +50,17 @@ def test_queries_are_measured_on_a_real_index(seed_settings, embedder):
 def test_bench_command_rejects_a_wrong_folder(tmp_path, capsys):
     assert main(["bench", "--data", str(tmp_path)]) == 2
     assert "holds no questions.jsonl" in capsys.readouterr().err
+
+
+def test_queries_are_measured_as_of_each_day_given(dated_settings, embedder):
+    row = bench.measure_queries("dated", dated_settings, ["How big is the Brackwell fire?"] * 2,
+                                embedder, ["2024-03-04", "none"])
+    assert row["chunks"] > 0 and 0 < row["ask_p50_ms"] <= row["ask_p95_ms"]
+
+
+def test_bench_queries_without_the_eval_index_says_how_to_build_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the eval index lies under the working folder
+    data = tmp_path / "data"
+    data.mkdir()
+    assert main(["bench", "queries", "--data", str(data)]) == 2
+    assert "newsdesk eval realtimeqa" in capsys.readouterr().err
