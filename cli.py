@@ -189,11 +189,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.set_defaults(run=_bench)
 
     tune = commands.add_parser("tune", help="choose the retrieval knobs on RealTimeQA train, "
-                                            "confirm them on a split not tuned on")
+                                            "confirm them on its latest questions")
     tune.add_argument("--train", type=Path, help="RealTimeQA folder to tune on (default: the "
                                                  "sample of ../shared/bench/realtimeqa-train)")
-    tune.add_argument("--held-out", type=Path, default=BENCH / "realtimeqa-2023q4",
-                      help="RealTimeQA folder to confirm on")
+    tune.add_argument("--held-out", type=Path,
+                      help="RealTimeQA folder to confirm on (default: train's latest quarter "
+                           "of questions, not tuned on)")
     tune.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     tune.add_argument("--quiet", action="store_true", help="no progress bars")
     tune.set_defaults(run=_tune)

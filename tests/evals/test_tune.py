@@ -153,3 +153,13 @@ def test_a_guard_is_kept_within_the_noise_of_today():
     today = {"mrr@10": 0.70, "hit@10": 0.90, "se": 0.04}
     assert tune.keeps({"mrr@10": 0.68, "hit@10": 0.89}, today)  # 0.03 less: noise
     assert not tune.keeps({"mrr@10": 0.60, "hit@10": 0.90}, today)
+
+
+def test_the_latest_questions_of_train_confirm_and_are_not_tuned_on():
+    rows = [{"qid": str(n), "as_of": f"2023-0{n}-01"} for n in range(1, 9)]
+    split = {"questions": rows, "articles": rows[::2], "names": [{"qid": "x", "as_of": "2023-09-01"}]}
+    early, later = tune.later_split(split, share=0.25)
+    assert [r["as_of"] for r in later["questions"]] == ["2023-07-01", "2023-08-01"]
+    assert [r["as_of"] for r in early["questions"]] == [f"2023-0{n}-01" for n in range(1, 7)]
+    assert [r["qid"] for r in later["articles"]] == ["7"] and len(early["articles"]) == 3
+    assert early["names"] == split["names"] and later["names"] == []
