@@ -34,6 +34,7 @@ AGREE = 0.6
 _JOIN = 2
 _WORD = re.compile(r"\w+")
 _UNIT_POS = ("NOUN", "SYM", "PROPN")  # the parts of speech of an amount's unit
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Words either side of an amount where a question's word shows the amount is what it asks.
 _BESIDE = 3
 _EDGE = " ,;:!?()[]\"'“”‘’-–—…"  # not a value's first or last character ("U.S." keeps its dot)
@@ -72,18 +73,28 @@ def find(question: str, chosen: Sequence[Sentence], others: Sequence[Sentence],
     return conflicts
 
 
-def updates(chosen: Sequence[Sentence], near: Sequence[Sentence], terms: AbstractSet[str],
-            types: Sequence[str] = (), window: Window | None = None,
+def updates(question: str, chosen: Sequence[Sentence], near: Sequence[Sentence],
+            terms: AbstractSet[str], types: Sequence[str] = (), window: Window | None = None,
             known: Sequence[list[tuple[Sentence, int, int]]] = ()
             ) -> list[list[tuple[Sentence, int, int]]]:
     """A figure told again on another day, as the values of a dispute (the chosen one first),
-    or none: the first amount the chosen sentences give, best sentence first, that is asked
-    about (`asked`: a word of the question's `terms` other than its unit stands beside it) and
-    that sentences of articles of other days, among `chosen` and `near` (those scored close to
-    them), give too as the only asked-about amount of its measure (`measures`: the same unit,
-    "9,500 acres" and "4,800 acres"); one per day, the best sentence's. Undated
-    articles, and those outside the `window` of days the question names, tell no update; an
-    amount that overlaps a value of `known` (disputes found otherwise) starts none."""
+    or none.
+
+    Only for a question whose likeliest answer is an amount (`types`, likeliest first): the
+    first amount the chosen sentences give, best sentence first, that the question asks about
+    (`asked`: a word of the question's `terms` other than its unit stands beside it; not one
+    whose number the question names) and that sentences of articles of other days, among
+    `chosen` and `near` (those scored close to them), give too: the only asked-about amount of
+    its measure there (`measures`: the same unit, "9,500 acres" and "4,800 acres"), with
+    another number (not "$700M" for "$700 million"), in a sentence about the same thing (both
+    name what the question names, in the sentence or its article's title: `_same_subject`).
+    One value per
+    day, the best sentence's. Undated articles, and those outside the `window` of days the
+    question names, tell no update; an amount that overlaps a value of `known` (disputes found
+    otherwise) starts none."""
+    if not types or types[0] not in language.AMOUNTS:
+        return []
+    named = set(_numbers(question))
     taken = [(s.key, a, b) for dispute in known for s, a, b in dispute]
 
     def day(sentence: Sentence) -> str:
@@ -92,16 +103,37 @@ def updates(chosen: Sequence[Sentence], near: Sequence[Sentence], terms: Abstrac
 
     for mine in (s for s in chosen if day(s)):
         for start, end, measure in asked(mine.text, terms, types):
+            if set(_numbers(mine.text[start:end])) & named or any(
+                    key == mine.key and a < end and start < b for key, a, b in taken):
+                continue
             values = {day(mine): (mine, start, end)}
             for theirs in (*chosen, *near):
                 same = [(a, b) for a, b, m in asked(theirs.text, terms, types) if m == measure]
                 if day(theirs) and day(theirs) not in values and len(same) == 1 and \
-                        theirs.text[slice(*same[0])].lower() not in _texts([*values.values()]):
+                        _numbers(theirs.text[slice(*same[0])]) not in \
+                        {_numbers(s.text[a:b]) for s, a, b in values.values()} and \
+                        _same_subject(question, mine, theirs):
                     values[day(theirs)] = (theirs, *same[0])
-            if len(values) > 1 and not any(key == mine.key and a < end and start < b
-                                           for key, a, b in taken):
+            if len(values) > 1:
                 return [list(values.values())]
     return []
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    """The numbers `text` writes, as digits ("$1,200.5 million" -> ("1200.5",))."""
+    return tuple(n.replace(",", "") for n in _NUMBER.findall(text))
+
+
+def _same_subject(question: str, a: Sentence, b: Sentence) -> bool:
+    """Whether two sentences are about the same thing: each read with its article's title,
+    both hold a proper noun of the question ("Brackwell" in "How big is the Brackwell fire?"
+    and in "Brackwell fire quadruples in size"), or, if the question has none, one of each
+    other's (spaCy's tags: its entity recogniser misses names in headlines)."""
+    def names(*texts: str) -> set[str]:
+        return {w[2] for text in texts for w in language.analyse(text).words if w[4] == "PROPN"}
+    shared = names(a.text, a.passage.title) & names(b.text, b.passage.title)
+    asked = names(question)
+    return bool(shared & asked) if asked else bool(shared)
 
 
 def asked(text: str, terms: AbstractSet[str], types: Sequence[str] = ()
@@ -130,9 +162,10 @@ def measures(text: str, types: Sequence[str] = ()) -> list[tuple[int, int, str]]
     """The amounts of `text` (`language.AMOUNTS`; none if `types`, the types the answer may
     be, hold no amount) that are the only ones of their measure in it: start, end and the
     measure, its unit: the lemma of the entity's last noun or symbol ("acre", "euro", "%"),
-    else of the noun right after it ("1.58 euros", which the tagger reads as a bare number, so
-    the type does not tell the measure; the value takes in its unit). A bare number ("about
-    800") counts nothing named and is none."""
+    else of the last of the nouns right after it ("1.58 euros", which the tagger reads as a bare
+    number, so the type does not tell the measure; "300,000 student loan borrowers":
+    "borrower"; the value takes in its unit). A bare number ("about 800") counts nothing named
+    and is none."""
     if types and not set(types) & set(language.AMOUNTS):
         return []
     analysis = language.analyse(text)
@@ -141,12 +174,22 @@ def measures(text: str, types: Sequence[str] = ()) -> list[tuple[int, int, str]]
         if label not in language.AMOUNTS:
             continue
         inside = [w for w in analysis.words if start <= w[0] and w[1] <= end]
-        after = [w for w in analysis.words if w[0] >= end][:1]
-        units = [w for w in inside if w[4] in _UNIT_POS] or [w for w in after if w[4] == "NOUN"]
+        after = [w for w in analysis.words if w[0] >= end]
+        units = [w for w in inside if w[4] in _UNIT_POS] or _nouns(after)
         if units:  # the value reaches to its unit: "1.58 euros"
             found.append((start, max(end, units[-1][1]), units[-1][3]))
     counted = Counter(measure for _, _, measure in found)
     return [(s, e, m) for s, e, m in found if counted[m] == 1]
+
+
+def _nouns(words: Sequence[tuple[int, int, str, str, str]]) -> list[tuple[int, int, str, str, str]]:
+    """The nouns that open `words` ("student loan borrowers"), the last of them the head."""
+    run = []
+    for word in words:
+        if word[4] != "NOUN":
+            break
+        run.append(word)
+    return run
 
 
 def kind_of(values: Sequence[tuple[Sentence, int, int]]) -> str:

@@ -211,9 +211,9 @@ class ExtractiveAnswerer(Answerer):
             return refusal(question, passages, picked.unknown)
         disputes = conflicts.find(question, picked.chosen, picked.every, picked.wanted.types)
         # The words that ask count here: "how full" asks for the amount "38 percent full".
-        disputes += conflicts.updates(picked.chosen, picked.near,
+        disputes += conflicts.updates(question, picked.chosen, picked.near,
                                       picked.terms | content_terms(question),
-                                      picked.wanted.types, when.named_window(question, as_of),
+                                      picked.wanted.likeliest(), when.named_window(question, as_of),
                                       disputes)
         found = short.candidates(question, picked.wanted, picked.chosen, picked.gaps, picked.terms,
                                  picked.every)

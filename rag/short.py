@@ -40,6 +40,11 @@ class Wanted:
     types: tuple[str, ...]
     likely: Mapping[str, float] = field(default_factory=dict)
 
+    def likeliest(self) -> tuple[str, ...]:
+        """`types`, else every entity type by its learned probability, likeliest first."""
+        return self.types or tuple(sorted((label for label in self.likely if label),
+                                          key=lambda label: -self.likely[label]))
+
 
 @dataclass(frozen=True)
 class Candidate:

@@ -115,19 +115,44 @@ def _dated(doc_id: str, date: str, text: str) -> Sentence:
     return Sentence(passage, 0, len(text), text)
 
 
+HOW_MUCH = language.ANSWER_TYPES["how much"]
+POWER = {"power", "cut", "homes"}
+
+
 def test_a_figure_told_again_on_another_day_is_an_update():
-    monday = _dated("a", "2025-05-05", "The outage has cut power to 12,000 homes, the utility said.")
-    friday = _dated("b", "2025-05-09", "Power is still cut to 3,100 homes, the utility said.")
-    other = _dated("c", "2025-05-07", "Crews fixed 40 poles and cut power to 2 schools.")
-    undated = _dated("d", "", "The storm cut power to 15,000 homes.")
-    found = conflicts.updates([friday], [monday, other, undated], {"power", "cut", "homes"})
+    question = "How many homes in Valmora are without power?"
+    monday = _dated("a", "2025-05-05", "The storm has cut power to 12,000 homes in Valmora, "
+                                       "the utility said.")
+    friday = _dated("b", "2025-05-09", "Power is still cut to 3,100 homes, Valmora's utility said.")
+    other = _dated("c", "2025-05-07", "Crews fixed 40 poles and cut power to 2 schools in Valmora.")
+    undated = _dated("d", "", "The storm cut power to 15,000 homes in Valmora.")
+    found = conflicts.updates(question, [friday], [monday, other, undated], POWER, HOW_MUCH)
     assert [[(s.passage.date, s.text[a:b]) for s, a, b in values] for values in found] == [
         [("2025-05-09", "3,100 homes"), ("2025-05-05", "12,000 homes")]]
     # a question that names a time is about that time: the other days tell it no update
     may_9 = Window("2025-05-09", "2025-05-09", "on 9 May")
-    assert conflicts.updates([friday], [monday], {"power", "cut", "homes"}, window=may_9) == []
-    # the same value again is no update, nor one already in dispute
-    again = _dated("e", "2025-05-10", "Power is still cut to 3,100 homes.")
-    assert conflicts.updates([friday], [again], {"power", "cut", "homes"}) == []
-    assert conflicts.updates([friday], [monday], {"power", "cut", "homes"},
+    assert conflicts.updates(question, [friday], [monday], POWER, HOW_MUCH, window=may_9) == []
+    # nor is one already in dispute
+    assert conflicts.updates(question, [friday], [monday], POWER, HOW_MUCH,
                              known=[[(friday, 22, 33)]]) == []
+
+
+@pytest.mark.parametrize(("question", "types", "later"), [
+    # the same number in other words
+    ("How many homes in Valmora are without power?", HOW_MUCH,
+     "Power is still cut to some 12,000 homes in Valmora."),
+    # another place's homes: the two sentences share no name
+    ("How many homes are without power?", HOW_MUCH,
+     "Power is still cut to 3,100 homes in Kestria, its utility said."),
+    # the question names the number: it asks about something else
+    ("Where were 12,000 homes without power?", language.ANSWER_TYPES["where"],
+     "Power is still cut to 3,100 homes in Valmora."),
+    # the answer is no amount
+    ("Which utility cut power to 12,000 homes?", ("ORG",),
+     "Power is still cut to 3,100 homes in Valmora."),
+])
+def test_no_update_where_the_figure_is_not_the_same_measure_asked_for(question, types, later):
+    monday = _dated("a", "2025-05-05", "The storm has cut power to 12,000 homes in Valmora, "
+                                       "the utility said.")
+    assert conflicts.updates(question, [monday], [_dated("b", "2025-05-09", later)], POWER,
+                             types) == []

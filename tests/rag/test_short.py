@@ -136,3 +136,9 @@ def test_pick_offers_the_likeliest_candidate_only_above_the_threshold(monkeypatc
     best = pick(found, Model(), 0.5)
     assert best is not None and isinstance(best[0], Candidate) and best[0].text == "Geneva"
     assert pick(found, Model(), 0.9999) is None and pick([], Model(), 0.0) is None
+
+
+def test_the_likeliest_types_are_those_named_else_the_learned_ones_in_order():
+    assert Wanted("where", ("GPE", "LOC")).likeliest() == ("GPE", "LOC")
+    learned = Wanted("what", (), {"": 0.6, "CARDINAL": 0.2, "MONEY": 0.1, "ORG": 0.05})
+    assert learned.likeliest() == ("CARDINAL", "MONEY", "ORG")  # "" is no entity
