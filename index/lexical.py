@@ -206,6 +206,11 @@ class LexicalIndex:
         return len(self._rows_of.get(doc_id, ())) or 1
 
     @cached_property
+    def row_of(self) -> dict[str, int]:
+        """chunk id -> its row (of `ids`, `dates`, `mask`)."""
+        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+
+    @cached_property
     def _rows_of(self) -> dict[str, list[int]]:
         """doc_id or source -> its rows: a filter costs its own rows, not the corpus."""
         rows: dict[str, list[int]] = {}

@@ -516,7 +516,8 @@ class Store:
                         strict=True))
 
     def nearest(self, vector: np.ndarray, n: int, *, sources: Sequence[str] = (),
-                since: str = "", dated: bool = False, last_day: str = "") -> list[tuple[str, float]]:
+                since: str = "", dated: bool = False, last_day: str = "",
+                ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """The `n` chunks nearest to `vector`, as (chunk id, cosine similarity), nearest first.
 
         Args:
@@ -526,10 +527,13 @@ class Store:
             since: Only articles dated on or after this day (YYYY-MM-DD).
             dated: Only dated articles.
             last_day: Only articles dated on or before this day; undated ones pass unless `dated`.
+            ids: Only these chunks. Chroma reads every chunk's metadata to apply the filters
+                above (~0.2 s at 18,000 chunks); a few hundred chunks named take ~20 ms.
         """
         # Chroma returns fewer than n_results when the collection is smaller: no count needed.
         found = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
-                                  where=_where(sources, since, dated, last_day), include=["distances"])
+                                  where=_where(sources, since, dated, last_day),
+                                  ids=list(ids) if ids is not None else None, include=["distances"])
         return [(chunk_id, 1.0 - distance)  # cosine distance to similarity
                 for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)]
 

@@ -30,6 +30,12 @@ _WORD = re.compile(r"\w+")
 # Word overlap (Jaccard) at which a passage of one copy of a story says what a better passage of
 # another copy says: lower than `dedupe`, since the articles are already known to be copies.
 _COPY_OVERLAP = 0.5
+# Filtered dense search (`Retriever._dense`): when at most this many chunks fail, as many more
+# are asked for and dropped here; else, when at most this many pass, they are named to Chroma.
+# Measured at 18,000 chunks, embedded: a query for 150 chunks ~6 ms, for 2,000 ~26 ms, for
+# 4,000 ~50 ms; naming 5,000 chunks ~13 ms, all 18,000 ~22 ms; Chroma's own filter 120-230 ms.
+_DROPPED = 2000
+_NAMED = 20_000
 
 
 class Retriever:
@@ -223,15 +229,34 @@ class Retriever:
         return NewsdeskRetriever(retriever=self, k=k, filters=filters or Filters())
 
     def _dense(self, vector: np.ndarray, filters: Filters) -> tuple[tuple[str, float], ...]:
-        return tuple(self.store.nearest(vector, self.config.candidates, sources=filters.sources,
-                                        since=filters.since, dated=bool(filters.until),
-                                        last_day=filters.last_day))
+        """The nearest chunks that pass `filters`. Chroma filters by reading every chunk's
+        metadata (~0.2 s at 18,000 chunks, where a query takes ~10 ms): the rows the BM25 index
+        keeps of the same metadata (`LexicalIndex.mask`) say which pass; a filter that keeps out
+        few asks for as many more and drops them here (`_DROPPED`), another names those that
+        pass (`_NAMED`); only a very large index leaves the filtering to Chroma."""
+        n, mask = self.config.candidates, self._mask(filters)
+        if mask is None or mask.all():
+            return tuple(self.store.nearest(vector, n))
+        passing = np.flatnonzero(mask)
+        dropped = len(mask) - len(passing)
+        if dropped <= _DROPPED:
+            rows = self.lexical.row_of
+            return tuple([hit for hit in self.store.nearest(vector, n + dropped)
+                          if (row := rows.get(hit[0])) is not None and mask[row]][:n])
+        if len(passing) <= _NAMED:
+            ids = [self.lexical.ids[row] for row in passing]
+            return tuple(self.store.nearest(vector, n, ids=ids)) if ids else ()
+        return tuple(self.store.nearest(vector, n, sources=filters.sources, since=filters.since,
+                                        dated=bool(filters.until), last_day=filters.last_day))
 
     def _lexical(self, query: str, filters: Filters) -> tuple[tuple[str, float], ...]:
-        mask = self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
+        return tuple((hit.chunk_id, hit.score) for hit in
+                     self.lexical.search(query, self.config.candidates, self._mask(filters)))
+
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        """The BM25 index's rows that pass `filters` (None: no filter)."""
+        return self.lexical.mask(set(filters.sources) or None, date_number(filters.since),
                                  date_number(filters.last_day), dated=bool(filters.until))
-        return tuple((hit.chunk_id, hit.score)
-                     for hit in self.lexical.search(query, self.config.candidates, mask))
 
     def _passages(self, fused: list[tuple[str, float]], vector: np.ndarray) -> list[Passage]:
         if not fused:

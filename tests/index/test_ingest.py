@@ -202,6 +202,12 @@ def test_ingest_into_a_chroma_server(chroma_server, embedder):
     assert store.count() == (2, report.chunks)
     again = ingest([SEEDS], settings, progress=False, embedder=embedder)
     assert again.chunks == 0 and again.unchanged == 2
+    # a filtered search names the chunks that pass to the server (`Retriever._dense`)
+    from newsdesk import Retriever
+
+    only = Retriever.open(settings=settings, embedder=embedder).retrieve(
+        "What conditions did Putin set?", k=3, sources=[FIRST_SEED.stem])
+    assert only and {p.doc_id for p in only} == {FIRST_SEED.stem}
 
 
 def test_unreachable_chroma_server_is_a_clear_error():

@@ -112,3 +112,22 @@ def test_as_of_reads_no_later_article_and_ranks_the_news_of_the_day_first(dated_
     named = retriever.retrieve("How many acres did the Brackwell fire burn in 2021?", k=3,
                                as_of="2024-03-12")
     assert named[0].date == "2021-08-14"
+
+
+@pytest.mark.parametrize("filters", [Filters(as_of="2024-03-07"), Filters(since="2024-02-01"),
+                                     Filters(sources=["brackwell-2024-03-06"]),
+                                     Filters(as_of="2024-03-12", until="2024-03-08")])
+def test_the_dense_stage_finds_the_same_chunks_however_it_filters(dated_settings, embedder,
+                                                                  monkeypatch, filters):
+    """Chroma's own filter, the passing chunks named, or the failing ones dropped after a wider
+    query (how `_dense` spares Chroma a scan of every chunk's metadata) agree."""
+    from newsdesk import retrieve
+
+    retriever = Retriever.open(settings=dated_settings, embedder=embedder)
+    vector = embedder.embed(["How many acres has the Brackwell fire burned?"])[0]
+    found = {}
+    for way, named, dropped in (("chroma", -1, -1), ("named", 10**6, -1), ("dropped", -1, 10**6)):
+        monkeypatch.setattr(retrieve, "_NAMED", named)
+        monkeypatch.setattr(retrieve, "_DROPPED", dropped)
+        found[way] = [chunk_id for chunk_id, _ in retriever._dense(vector, filters)]
+    assert found["chroma"] and found["named"] == found["chroma"] == found["dropped"]
