@@ -88,13 +88,12 @@ def updates(question: str, chosen: Sequence[Sentence], near: Sequence[Sentence],
     its measure there (`measures`: the same unit, "9,500 acres" and "4,800 acres"), with
     another number (not "$700M" for "$700 million"), in a sentence about the same thing (both
     name what the question names, in the sentence or its article's title: `_same_subject`).
-    One value per
-    day, the best sentence's. Undated articles, and those outside the `window` of days the
-    question names, tell no update; an amount that overlaps a value of `known` (disputes found
-    otherwise) starts none."""
+    One value per day, the best sentence's. Undated articles, and those outside the `window` of
+    days the question names, tell no update; an amount that overlaps a value of `known`
+    (disputes found otherwise) starts none."""
     if not types or types[0] not in language.AMOUNTS:
         return []
-    named = set(_numbers(question))
+    named, subject = set(_numbers(question)), _proper_nouns(question)
     taken = [(s.key, a, b) for dispute in known for s, a, b in dispute]
 
     def day(sentence: Sentence) -> str:
@@ -108,12 +107,13 @@ def updates(question: str, chosen: Sequence[Sentence], near: Sequence[Sentence],
                 continue
             values = {day(mine): (mine, start, end)}
             for theirs in (*chosen, *near):
+                told = day(theirs)
                 same = [(a, b) for a, b, m in asked(theirs.text, terms, types) if m == measure]
-                if day(theirs) and day(theirs) not in values and len(same) == 1 and \
+                if told and told not in values and len(same) == 1 and \
                         _numbers(theirs.text[slice(*same[0])]) not in \
                         {_numbers(s.text[a:b]) for s, a, b in values.values()} and \
-                        _same_subject(question, mine, theirs):
-                    values[day(theirs)] = (theirs, *same[0])
+                        _same_subject(subject, mine, theirs):
+                    values[told] = (theirs, *same[0])
             if len(values) > 1:
                 return [list(values.values())]
     return []
@@ -124,16 +124,19 @@ def _numbers(text: str) -> tuple[str, ...]:
     return tuple(n.replace(",", "") for n in _NUMBER.findall(text))
 
 
-def _same_subject(question: str, a: Sentence, b: Sentence) -> bool:
+def _same_subject(subject: set[str], a: Sentence, b: Sentence) -> bool:
     """Whether two sentences are about the same thing: each read with its article's title,
-    both hold a proper noun of the question ("Brackwell" in "How big is the Brackwell fire?"
-    and in "Brackwell fire quadruples in size"), or, if the question has none, one of each
-    other's (spaCy's tags: its entity recogniser misses names in headlines)."""
-    def names(*texts: str) -> set[str]:
-        return {w[2] for text in texts for w in language.analyse(text).words if w[4] == "PROPN"}
-    shared = names(a.text, a.passage.title) & names(b.text, b.passage.title)
-    asked = names(question)
-    return bool(shared & asked) if asked else bool(shared)
+    both hold a proper noun of the question (`subject`: "Brackwell" in "How big is the
+    Brackwell fire?" and in "Brackwell fire quadruples in size"), or, if the question has none,
+    one of each other's."""
+    shared = _proper_nouns(a.text, a.passage.title) & _proper_nouns(b.text, b.passage.title)
+    return bool(shared & subject) if subject else bool(shared)
+
+
+def _proper_nouns(*texts: str) -> set[str]:
+    """The lower-cased proper nouns of `texts`, as spaCy tags them (its entity recogniser
+    misses names in headlines)."""
+    return {w[2] for text in texts for w in language.analyse(text).words if w[4] == "PROPN"}
 
 
 def asked(text: str, terms: AbstractSet[str], types: Sequence[str] = ()
@@ -143,19 +146,16 @@ def asked(text: str, terms: AbstractSet[str], types: Sequence[str] = ()
     ("the fire has burned 9,500 acres" for "How many acres has the fire burned?"); most such
     words first."""
     words = language.analyse(text).words
+    stems = {stem(t) for t in terms}
     found = []
     for start, end, measure in measures(text, types):
         at = [i for i, w in enumerate(words) if start <= w[0] < end]
         beside = words[max(at[0] - _BESIDE, 0):at[0]] + words[at[-1] + 1:at[-1] + 1 + _BESIDE]
-        count = sum(1 for w in beside if w[3] != measure and _matches(w, terms))
+        count = sum(1 for w in beside if w[3] != measure and (
+            w[2] in terms or w[3] in terms or stem(w[2]) in stems))  # "burned" for "burn"
         if count:
             found.append((count, start, end, measure))
     return [(s, e, m) for _, s, e, m in sorted(found, key=lambda row: -row[0])]
-
-
-def _matches(word: tuple[int, int, str, str, str], terms: AbstractSet[str]) -> bool:
-    """Whether a word (as `language.Analysis` holds it) is one of `terms`, in any form."""
-    return word[2] in terms or word[3] in terms or stem(word[2]) in {stem(t) for t in terms}
 
 
 def measures(text: str, types: Sequence[str] = ()) -> list[tuple[int, int, str]]:
