@@ -4,7 +4,8 @@ Cleaning never rewrites text: it returns `(start, end)` spans of the text as loa
 chunk cut from them still satisfies `text[start:end] == chunk`. This module is newsdesk's own
 idea, written by hand: scraped articles often repeat the tail of a paragraph at the start of
 the next one ("tells us. Jeddah was a turning point ..." after "... Ian tells us."), sometimes
-with a name dropped. Such a repeated prefix is left out of the spans.
+with a name dropped. Such a repeated prefix is left out of the spans, as is the `#` that marks a
+Markdown heading (a quote of the headline says "Council approves ...", not "# Council ...").
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ Span = tuple[int, int]
 _PARAGRAPH = re.compile(r"[^\n]+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _PUNCTUATION = re.compile(r"[^\w\s]")
+_HEADING = re.compile(r"#{1,6}[ \t]+")  # a Markdown (ATX) heading's marker
 # Words the previous paragraph may hold that the repeat dropped ("says Hanna ." -> "says .").
 _MAX_GAP = 3
 # A paragraph that starts like a normal one is cut only for a repeat at least this long.
@@ -41,6 +43,8 @@ def body_spans(text: str, start: int = 0) -> list[Span]:
     previous = ""
     for match in _PARAGRAPH.finditer(text, start):
         begin, end = _strip(text, match.start(), match.end())
+        if heading := _HEADING.match(text, begin, end):
+            begin = heading.end()
         if begin == end:
             continue
         paragraph = text[begin:end]

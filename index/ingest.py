@@ -37,7 +37,7 @@ from newsdesk.core.settings import Settings
 from newsdesk.index.chunk import Chunk, Chunker
 from newsdesk.index.embed import Embedder
 from newsdesk.index.home import FILE_MODE, make_private, writable
-from newsdesk.index.lexical import LexicalIndex
+from newsdesk.index.lexical import LexicalIndex, searched_exactly
 from newsdesk.index.load import Document, Problem, find_files, load_file
 from newsdesk.index.store import (
     DESCRIBED,
@@ -239,24 +239,34 @@ def refresh_lexical(store: Store, settings: Settings,
     folder = lexical_folder(settings)
     version = store.corpus_version
     current = LexicalIndex.load(folder)
-    if current is not None and current.version == version and len(current.ids) == store.chunk_count():
+    chunks = store.chunk_count()
+    if current is not None and current.version == version and len(current.ids) == chunks \
+            and current.keeps_vectors(chunks):
         return current
     ids = store.chunk_ids()
-    known = set(current.ids) & ids if current is not None and current.folder else set()
+    known = set(current.ids) & ids if current is not None and current.folder \
+        and current.keeps_vectors(chunks) else set()
     known -= {row[0] for row in written}
     fresh = [row for row in written if row[0] in ids and row[0] not in known]
     missing = ids - known - {row[0] for row in fresh}
     try:  # only the chunks the saved index lacks are read; the rest keep their saved words
-        lexical = LexicalIndex.build(fresh + store.chunks_by_id(sorted(missing)), version, current,
-                                     known)
+        rows = fresh + store.chunks_by_id(sorted(missing))
+        lexical = LexicalIndex.build(rows, version, current, known, _vectors(store, rows, chunks))
     except OSError:  # its saved words are gone (removed by another process): read everything
-        lexical = LexicalIndex.build(list(store.all_chunks()), version)
+        rows = list(store.all_chunks())
+        lexical = LexicalIndex.build(rows, version, vectors=_vectors(store, rows, chunks))
     try:
         lexical.save(folder)
     except OSError:  # a read-only home: this reader builds it again next time
         return lexical
     make_private(settings.home)
     return LexicalIndex.load(folder) or lexical
+
+
+def _vectors(store: Store, rows: list[tuple[str, str, dict]], chunks: int) -> ndarray | None:
+    """The vectors of `rows`, for the BM25 index of `chunks` chunks to search them exactly
+    (None when it is too large to)."""
+    return store.vectors([row[0] for row in rows]) if searched_exactly(chunks) else None
 
 
 def _load(files: list[Path], problems: list[Problem], progress: bool,

@@ -33,3 +33,13 @@ def test_repeated_prefix_cases():
     assert repeated_prefix("says . “Yet again.”", "says Hanna . “Yet again.”") == 19
     assert repeated_prefix("The council met.", "The council met on Monday.") == 0
     assert repeated_prefix("and then it rained.", "Nothing alike here.") == 0
+
+
+def test_markdown_heading_markers_are_left_out_of_the_spans():
+    text = ("# Ferry service resumes on the Solent\n\n"
+            "Crossings restarted at dawn.\n"
+            "### What changes for riders\n"
+            "#5 berth stays closed. A #hashtag trended.\n")
+    assert [text[s:e] for s, e in body_spans(text)] == [
+        "Ferry service resumes on the Solent", "Crossings restarted at dawn.",
+        "What changes for riders", "#5 berth stays closed. A #hashtag trended."]

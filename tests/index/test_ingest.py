@@ -16,7 +16,7 @@ import pytest
 from newsdesk.core.errors import BackendUnreachableError, ModelMismatchError
 from newsdesk.core.settings import Settings
 from newsdesk.evals.processes import free_port
-from newsdesk.index.ingest import ingest, lexical_folder
+from newsdesk.index.ingest import ingest, lexical_folder, refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS
@@ -256,6 +256,29 @@ def test_bm25_after_an_ingest_reads_only_the_new_chunks(tmp_path, seed_copy, emb
             [(h.chunk_id, round(h.score, 4)) for h in rebuilt.search(query, 5)]
     assert updated.unknown_words({"lukashenka", "zindelport"}) == {"lukashenka"}
     assert updated.unknown_words({"1", "x"}) == set()  # the tokenizer keeps no such word
+    # the vectors it keeps for exact dense search are the stored ones, row for row
+    assert updated.vectors is not None
+    assert np.allclose(updated.vectors, Store.open(settings).vectors(updated.ids), atol=1e-6)
+
+
+def test_an_index_saved_without_vectors_gets_them_and_a_large_one_keeps_none(
+        tmp_path, embedder, monkeypatch):
+    from newsdesk.index import lexical
+
+    settings = Settings(home=tmp_path / "idx")
+    ingest([FIRST_SEED], settings, progress=False, embedder=embedder)
+    store = Store.open(settings)
+    saved = LexicalIndex.load(lexical_folder(settings)).folder
+    (saved / "vectors.npy").unlink()  # as saved before it kept vectors
+    assert LexicalIndex.load(lexical_folder(settings)).vectors is None
+    refreshed = refresh_lexical(store, settings)
+    assert np.allclose(refreshed.vectors, store.vectors(refreshed.ids), atol=1e-6)
+    assert (LexicalIndex.load(lexical_folder(settings)).folder / "vectors.npy").exists()
+    monkeypatch.setattr(lexical, "EXACT_ROWS", len(refreshed.ids) - 1)
+    (LexicalIndex.load(lexical_folder(settings)).folder / "vectors.npy").unlink()
+    assert refresh_lexical(store, settings).vectors is None  # Chroma searches a large one
+    monkeypatch.setattr(Store, "chunk_ids", lambda self: pytest.fail("rebuilt a current index"))
+    assert refresh_lexical(store, settings).vectors is None  # and it is current without them
 
 
 def test_new_metadata_for_unchanged_text_is_stored_without_embedding_again(tmp_path, embedder):

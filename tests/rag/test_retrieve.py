@@ -114,20 +114,26 @@ def test_as_of_reads_no_later_article_and_ranks_the_news_of_the_day_first(dated_
     assert named[0].date == "2021-08-14"
 
 
-@pytest.mark.parametrize("filters", [Filters(as_of="2024-03-07"), Filters(since="2024-02-01"),
+@pytest.mark.parametrize("filters", [Filters(), Filters(as_of="2024-03-07"),
+                                     Filters(since="2024-02-01"),
                                      Filters(sources=["brackwell-2024-03-06"]),
                                      Filters(as_of="2024-03-12", until="2024-03-08")])
-def test_the_dense_stage_finds_the_same_chunks_however_it_filters(dated_settings, embedder,
-                                                                  monkeypatch, filters):
-    """Chroma's own filter, the passing chunks named, or the failing ones dropped after a wider
-    query (how `_dense` spares Chroma a scan of every chunk's metadata) agree."""
+def test_the_dense_stage_finds_the_same_chunks_however_it_searches(dated_settings, embedder,
+                                                                   monkeypatch, filters):
+    """The exact search over the vectors the BM25 index keeps, and Chroma's (its own filter, the
+    passing chunks named, or the failing ones dropped after a wider query) agree, to the score."""
     from newsdesk import retrieve
 
     retriever = Retriever.open(settings=dated_settings, embedder=embedder)
+    assert retriever.lexical.vectors is not None
     vector = embedder.embed(["How many acres has the Brackwell fire burned?"])[0]
-    found = {}
+    found = {"exact": retriever._dense(vector, filters)}
+    monkeypatch.setattr(retriever.lexical, "vectors", None)
     for way, named, dropped in (("chroma", -1, -1), ("named", 10**6, -1), ("dropped", -1, 10**6)):
         monkeypatch.setattr(retrieve, "_NAMED", named)
         monkeypatch.setattr(retrieve, "_DROPPED", dropped)
-        found[way] = [chunk_id for chunk_id, _ in retriever._dense(vector, filters)]
-    assert found["chroma"] and found["named"] == found["chroma"] == found["dropped"]
+        found[way] = retriever._dense(vector, filters)
+    ids = {way: [chunk_id for chunk_id, _ in hits] for way, hits in found.items()}
+    assert ids["chroma"] and ids["exact"] == ids["named"] == ids["chroma"] == ids["dropped"]
+    assert [s for _, s in found["exact"]] == pytest.approx([s for _, s in found["chroma"]],
+                                                          abs=1e-5)
