@@ -23,7 +23,8 @@ def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = 
     each question asked `as_of` a day (RealTimeQA: default each question's own date; "none"
     for no moment).
 
-    With `publish`, also writes the summary the docs are built from (`publish/<suite>.json`).
+    With `publish`, also writes the summary the docs are built from (`publish/<suite>.json`;
+    RealTimeQA asked otherwise than as of each question's date: `publish/<suite>-as-of-<as_of>.json`).
 
     Returns:
         The JSON report's path (a Markdown table and a PNG chart lie beside it).
@@ -49,10 +50,17 @@ def run_suite(suite: str, settings: Settings, data: Path, systems: str | None = 
     print(f"\nwrote {path} (+ .md, .png)")
     if publish:
         notes = {k: v for k, v in result.notes.items() if k not in ("data", "gold")}
-        published = report.publish(suite, result.tables(), command=command, notes=notes,
-                                   data=GOLD_SETS.get(suite) or data.resolve().name, folder=publish)
+        published = report.publish(published_name(suite, as_of), result.tables(), command=command,
+                                   notes=notes, data=GOLD_SETS.get(suite) or data.resolve().name,
+                                   folder=publish)
         print(f"published {published}")
     return path
+
+
+def published_name(suite: str, as_of: str | None) -> str:
+    """The name a run's summary is published under: the suite's, and for RealTimeQA asked
+    otherwise than as of each question's date, how ("realtimeqa-as-of-none")."""
+    return suite if suite != "realtimeqa" or as_of in (None, "question") else f"{suite}-as-of-{as_of}"
 
 
 def run_bench(data: Path, ingest_documents: int | None, scale_chunks: int, clients: int,

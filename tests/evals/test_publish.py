@@ -9,9 +9,12 @@ import re
 from datetime import datetime
 from types import SimpleNamespace
 
+import pytest
+
 from newsdesk.cli import main
 from newsdesk.evals import report
 from newsdesk.evals.report import SuiteResult, SystemResult
+from newsdesk.evals.runner import published_name
 from tests.conftest import ROOT
 
 
@@ -63,3 +66,11 @@ def test_publish_refuses_part_of_a_suite(tmp_path, capsys):
     assert main(["eval", "seeds", "--limit", "3", "--quiet", "--publish", str(tmp_path)]) == 2
     assert "drop --limit" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("suite", "as_of", "name"), [
+    ("realtimeqa", None, "realtimeqa"), ("realtimeqa", "question", "realtimeqa"),
+    ("realtimeqa", "none", "realtimeqa-as-of-none"),
+    ("realtimeqa", "2023-12-01", "realtimeqa-as-of-2023-12-01"), ("seeds", None, "seeds")])
+def test_a_run_as_of_another_moment_is_published_beside_the_default_one(suite, as_of, name):
+    assert published_name(suite, as_of) == name
