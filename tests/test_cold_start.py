@@ -8,7 +8,10 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("torch", "sentence_transformers", "transformers", "numba", "scipy", "gradio")
+# torch and the rest: libraries a fresh ask would load only because they are installed;
+# typer and weasel: spaCy's command line
+HEAVY = ("torch", "sentence_transformers", "transformers", "numba", "scipy", "gradio", "typer",
+         "weasel")
 
 # `newsdesk --home HOME ask --json QUESTION` for each question, as the command runs it, then the
 # answers, how many methods the `overrides` package checked, and the top-level packages loaded.
