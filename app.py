@@ -135,7 +135,7 @@ def _articles_tab(desk: Desk, tab: gr.Tab, status: gr.Markdown, only: gr.Dropdow
         count = gr.Markdown(elem_id="article-count")
     table = gr.Dataframe(headers=["Title", "Date", "Publisher", "Size"], datatype="str",
                          interactive=False, wrap=True, max_height=420, elem_id="article-list",
-                         column_widths=["52%", "18%", "16%", "14%"], buttons=[])
+                         column_widths=["38%", "24%", "24%", "14%"], buttons=[])
     shown = gr.State([])  # the doc_ids of the table's rows, in order
     opened = gr.State("")  # the doc_id of the article shown below the table
     reading = gr.HTML(elem_id="article")

@@ -56,6 +56,7 @@ CSS = """
   #sources-column > * { order: 2; }
   #sources { max-height: 70vh; overflow-y: auto !important; }
   #chat-column > :not(#chat) { order: 3; }
+  #article-list [role=gridcell], #article-list [role=columnheader] { font-size: 0.8em; }
 }
 """
 # Citation links open their answer's sources and mark the source cited, in place. Gradio labels

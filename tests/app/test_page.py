@@ -307,3 +307,30 @@ def test_a_read_only_newsdesk_refuses_removal(browser, seeds_only):
     finally:
         context.close()
         stop(process)
+
+
+# Each cell's lines of text: the distinct tops of its text's boxes.
+_LINES = """() => [...document.querySelectorAll(
+    '#article-list [role=columnheader], #article-list [role=gridcell][data-col="1"]')].map(cell => {
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), tops = new Set();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const box of range.getClientRects()) if (box.width > 0) tops.add(Math.round(box.top));
+  }
+  return [cell.innerText.trim(), tops.size];
+})"""
+
+
+def test_at_phone_width_the_articles_list_breaks_no_heading_or_date(browser, seeds_only):
+    process, url = start_server(seeds_only, "--no-mcp", "--read-only")
+    context, page = _open(browser, url, viewport={"width": 390, "height": 844})
+    try:
+        _articles(page, "2 articles")
+        lines = dict(page.evaluate(_LINES))
+        assert lines == {"Title": 1, "Date": 1, "Publisher": 1, "Size": 1, "2025-03-14": 1,
+                         "undated": 1}
+    finally:
+        context.close()
+        stop(process)
