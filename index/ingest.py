@@ -27,8 +27,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from filelock import FileLock, Timeout
-from numpy import ndarray
 from tqdm import tqdm
 
 from newsdesk.core.errors import BadInputError, IndexMissingError
@@ -161,7 +161,7 @@ def ingest(
         embedder = embedder or Embedder.of(settings)
         store = Store.create(settings, _manifest(settings, embedder if todo or not stored else None))
         try:
-            _sign_older(store, records, {d.doc_id for d in todo} | set(gone), progress)
+            restoried = _sign_older(store, records, {d.doc_id for d in todo} | set(gone), progress)
             marks = _fold(todo, records, set(gone))
             report.copies = sum(1 for d in todo if marks[d.doc_id]["story"] != d.doc_id)
             if todo or gone or retold:
@@ -178,7 +178,7 @@ def ingest(
             report.chunks = len(written)
             if todo or gone or retold:
                 store.new_corpus_version()  # the commit: readers see the finished corpus as new
-            refresh_lexical(store, settings, retagged + written)
+            refresh_lexical(store, settings, retagged + written, restoried)
             if todo:  # the model is loaded: export it for the readers, once per machine
                 embedder.prepare_export()
         finally:
@@ -228,33 +228,35 @@ def remove(doc_ids: Iterable[str], settings: Settings, *, progress: bool = False
 
 
 def refresh_lexical(store: Store, settings: Settings,
-                    written: Sequence[tuple[str, str, dict]] = ()) -> LexicalIndex:
+                    written: Sequence[tuple[str, str, dict]] = (),
+                    restoried: Iterable[str] = ()) -> LexicalIndex:
     """The BM25 index for the store's current corpus, brought up to date when it is stale.
 
     A saved index is trusted only when its corpus version and its number of rows both match
     Chroma's; otherwise the chunks it lacks are read and it is saved again: from `written` (the
     `(chunk_id, text, metadata)` rows an ingest just stored, or whose metadata it changed), the
-    rest from Chroma.
+    rest from Chroma; `restoried`: chunks whose story changed, read again. An index that keeps
+    the chunks' vectors and records reads every chunk it lacks from Chroma, as stored.
     """
     folder = lexical_folder(settings)
     version = store.corpus_version
     current = LexicalIndex.load(folder)
     chunks = store.chunk_count()
     if current is not None and current.version == version and len(current.ids) == chunks \
-            and current.keeps_vectors(chunks):
+            and current.complete(chunks):
         return current
     ids = store.chunk_ids()
     known = set(current.ids) & ids if current is not None and current.folder \
-        and current.keeps_vectors(chunks) else set()
-    known -= {row[0] for row in written}
+        and current.complete(chunks) else set()
+    known -= {row[0] for row in written} | set(restoried)
     fresh = [row for row in written if row[0] in ids and row[0] not in known]
     missing = ids - known - {row[0] for row in fresh}
     try:  # only the chunks the saved index lacks are read; the rest keep their saved words
-        rows = fresh + store.chunks_by_id(sorted(missing))
-        lexical = LexicalIndex.build(rows, version, current, known, _vectors(store, rows, chunks))
+        rows, vectors = _rows(store, fresh, sorted(missing), chunks)
+        lexical = LexicalIndex.build(rows, version, current, known, vectors)
     except OSError:  # its saved words are gone (removed by another process): read everything
-        rows = list(store.all_chunks())
-        lexical = LexicalIndex.build(rows, version, vectors=_vectors(store, rows, chunks))
+        rows, vectors = _rows(store, [], sorted(ids), chunks)
+        lexical = LexicalIndex.build(rows, version, vectors=vectors)
     try:
         lexical.save(folder)
     except OSError:  # a read-only home: this reader builds it again next time
@@ -263,10 +265,17 @@ def refresh_lexical(store: Store, settings: Settings,
     return LexicalIndex.load(folder) or lexical
 
 
-def _vectors(store: Store, rows: list[tuple[str, str, dict]], chunks: int) -> ndarray | None:
-    """The vectors of `rows`, for the BM25 index of `chunks` chunks to search them exactly
-    (None when it is too large to)."""
-    return store.vectors([row[0] for row in rows]) if searched_exactly(chunks) else None
+def _rows(store: Store, fresh: list[tuple[str, str, dict]], missing: list[str], chunks: int
+          ) -> tuple[list[tuple[str, str, dict]], np.ndarray | None]:
+    """`(chunk_id, text, metadata)` of the `fresh` rows and the `missing` chunks, for the BM25
+    index of `chunks` chunks; with their vectors, and read whole from Chroma, when it keeps
+    them (`searched_exactly`)."""
+    if not searched_exactly(chunks):
+        return fresh + store.chunks_by_id(missing), None
+    stored = store.chunks_with_vectors([row[0] for row in fresh] + missing)
+    vectors = (np.array([vector for *_, vector in stored], dtype=np.float32) if stored
+               else np.zeros((0, 0), np.float32))
+    return [(chunk_id, text, meta) for chunk_id, text, meta, _ in stored], vectors
 
 
 def _load(files: list[Path], problems: list[Problem], progress: bool,
@@ -318,7 +327,7 @@ def _fold(todo: list[Document], records: dict[str, dict], gone: set[str]) -> dic
     return marks
 
 
-def _signed(records: dict[str, dict], skip: set[str]) -> list[tuple[str, str, ndarray]]:
+def _signed(records: dict[str, dict], skip: set[str]) -> list[tuple[str, str, np.ndarray]]:
     """`(doc_id, story, signature)` of the stored documents that have a signature."""
     known = []
     for doc_id, meta in records.items():
@@ -328,15 +337,17 @@ def _signed(records: dict[str, dict], skip: set[str]) -> list[tuple[str, str, nd
     return known
 
 
-def _sign_older(store: Store, records: dict[str, dict], skip: set[str], progress: bool) -> None:
+def _sign_older(store: Store, records: dict[str, dict], skip: set[str], progress: bool) -> list[str]:
     """Documents stored before wire copies were folded get a signature and a story, once, from
-    their stored text, oldest first (`records` are brought up to date too)."""
+    their stored text, oldest first (`records` are brought up to date too); returns the ids of
+    their chunks."""
     older = [doc_id for _, doc_id in sorted((meta.get("added", ""), doc_id)
                                             for doc_id, meta in records.items()
                                             if not meta.get("minhash") and doc_id not in skip)]
     if not older:
-        return
+        return []
     stories = Stories(_signed(records, skip))
+    restoried: list[str] = []
     bar = tqdm(total=len(older), desc="finding wire copies", unit="doc",
                disable=not progress or len(older) < 100)
     for start in range(0, len(older), 256):
@@ -344,9 +355,10 @@ def _sign_older(store: Store, records: dict[str, dict], skip: set[str], progress
             sig = signature(text)
             story = stories.assign(doc_id, sig)
             records[doc_id].update(minhash=encode(sig), story=story)
-            store.set_story(doc_id, story, encode(sig))
+            restoried += store.set_story(doc_id, story, encode(sig))
             bar.update()
     bar.close()
+    return restoried
 
 
 @contextmanager

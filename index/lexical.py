@@ -1,6 +1,7 @@
 """A BM25 index over the chunks (bm25s), saved beside the Chroma data, with each chunk's metadata
-to filter by and, up to `EXACT_ROWS` chunks, its vector: a filtered dense search is then one
-matrix product here (~3 ms at 18,000 chunks) where Chroma reads every chunk's metadata (~0.2 s).
+to filter by and, up to `EXACT_ROWS` chunks, its vector, text and metadata as Chroma holds them
+(`records`): a filtered dense search is then one matrix product here (~3 ms at 18,000 chunks)
+where Chroma reads every chunk's metadata (~0.2 s), and a question reads no chunk from Chroma.
 
 It is built once per corpus version (after an ingest, or when a reader finds it stale) and
 loaded memory-mapped, so no query ever rebuilds it. Each save writes a folder of its own and
@@ -25,14 +26,16 @@ import numpy as np
 
 from newsdesk.core.imports import without
 from newsdesk.index.english import snowball, stopwords
+from newsdesk.index.records import Records, encoded
 
 _STATE = "newsdesk.json"
 _CURRENT = "current"  # names the folder of the index in use
 _STALE_AFTER_S = 600  # older folders are removed by a later save (a reader may still be loading)
 LIKENESS = 0.8  # the difflib ratio at which two spellings name the same thing (`unlike_words`)
 # Up to this many chunks the index keeps their vectors (150 MB at 384 dimensions) and searches
-# them exactly; a larger one leaves dense search to Chroma's HNSW index. Measured at 18,000
-# chunks: the product ~3 ms, Chroma's query ~10 ms unfiltered, 20-230 ms filtered.
+# them exactly, and keeps their texts and metadata (~3 KB a chunk); a larger one leaves dense
+# search to Chroma's HNSW index, and passages are read from Chroma. Measured at 18,000 chunks:
+# the product ~3 ms, Chroma's query ~10 ms unfiltered, 20-230 ms filtered.
 EXACT_ROWS = 100_000
 
 
@@ -71,10 +74,11 @@ class LexicalHit:
 
 class LexicalIndex:
     """BM25 over chunk texts, with each row's chunk id, filterable metadata and (up to
-    `EXACT_ROWS` rows) normalised vector."""
+    `EXACT_ROWS` rows) normalised vector, text and metadata, and its article's story."""
 
     def __init__(self, bm25, ids: list[str], doc_ids: list[str], sources: list[str],
-                 dates: np.ndarray, version: str, vectors: np.ndarray | None = None):
+                 dates: np.ndarray, version: str, vectors: np.ndarray | None = None,
+                 records: Records | None = None, stories: list[str] | None = None):
         self.bm25 = bm25
         self.ids = ids
         self.doc_ids = doc_ids
@@ -82,6 +86,8 @@ class LexicalIndex:
         self.dates = dates
         self.version = version
         self.vectors = vectors  # float32, a row per chunk; None: dense search is Chroma's
+        self.records = records  # None: passages are read from Chroma
+        self.stories = stories  # with the records: each row's story (`index.wire`)
         self.folder: Path | None = None  # where its words are saved, if they are
         self._words: tuple[list[str], list[np.ndarray]] | None = None
 
@@ -90,11 +96,12 @@ class LexicalIndex:
               previous: LexicalIndex | None = None, keep: AbstractSet[str] = frozenset(),
               vectors: np.ndarray | None = None) -> LexicalIndex:
         """Index `(chunk_id, text, metadata)` rows for one corpus version, with their `vectors`
-        (one row each) when given and the index stays within `EXACT_ROWS`.
+        (one row each) and the rows themselves as records when the vectors are given and the
+        index stays within `EXACT_ROWS` (the rows' metadata must then be Chroma's, whole).
 
-        The rows of `previous` whose ids are in `keep` are indexed too, from the words (and
-        vectors) saved with it: adding an article to a large corpus reads and tokenizes only
-        that article.
+        The rows of `previous` whose ids are in `keep` are indexed too, from the words (vectors
+        and records) saved with it: adding an article to a large corpus reads and tokenizes
+        only that article.
         """
         bm25s = _bm25s()
         if previous is None:  # nothing to keep from
@@ -111,6 +118,8 @@ class LexicalIndex:
             bm25.index(bm25s.tokenization.Tokenized([t.tolist() for t in tokens],
                                                    {w: n for n, w in enumerate(vocabulary)}),
                        show_progress=False)
+        vectors = _stack(previous.vectors, kept, vectors, len(kept) + len(rows))
+        records, stories = _records(previous, kept, rows) if vectors is not None else (None, None)
         index = cls(
             bm25,
             [previous.ids[n] for n in kept] + [row[0] for row in rows],
@@ -119,7 +128,9 @@ class LexicalIndex:
             np.concatenate([previous.dates[kept] if kept else np.zeros(0, np.int64),
                             np.array([row[2].get("date_number", 0) for row in rows], np.int64)]),
             version,
-            _stack(previous.vectors, kept, vectors, len(kept) + len(rows)),
+            vectors,
+            records,
+            stories,
         )
         index._words = (vocabulary, tokens)
         return index
@@ -147,8 +158,10 @@ class LexicalIndex:
         np.save(staging / "ends.npy", np.cumsum([len(t) for t in tokens], dtype=np.int64))
         if self.vectors is not None:
             np.save(staging / "vectors.npy", self.vectors)
+        if self.records is not None:
+            self.records.save(staging)
         state = {"version": self.version, "ids": self.ids, "doc_ids": self.doc_ids,
-                 "sources": self.sources}
+                 "sources": self.sources, "stories": self.stories}
         (staging / _STATE).write_text(json.dumps(state))
         pointer = staging.with_suffix(".current")
         pointer.write_text(staging.name)
@@ -167,29 +180,44 @@ class LexicalIndex:
             bm25 = bm25s.BM25.load(folder, mmap=True, show_progress=False) if state["ids"] else None
             vectors = (np.load(folder / "vectors.npy", mmap_mode="r")
                        if (folder / "vectors.npy").exists() else None)
+            records = Records.load(folder)
         except (OSError, ValueError, KeyError):
             return None
+        stories = state.get("stories")
+        if vectors is None or records is None or stories is None:  # kept together, or none
+            records, stories = None, None
         index = cls(bm25, state["ids"], state["doc_ids"], state["sources"], dates, state["version"],
-                    vectors)
+                    vectors, records, stories)
         index.folder = folder if (folder / "words.json").exists() else None
         return index
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
-        """The `k` best rows for `query`, only among `allowed` rows when given (a bool mask)."""
-        if not self.ids or k <= 0:
-            return []
+    def scores(self, query: str) -> np.ndarray | None:
+        """Each row's BM25 score for `query`; None when no word of it is in the corpus. Worked
+        out once for a question's searches, over all its articles and over the recent ones."""
+        if not self.ids:
+            return None
         known = self.bm25.vocab_dict
         tokens = [token for token in tokenize([query], return_ids=False)[0] if token in known]
-        if not tokens:
+        return self.bm25.get_scores(tokens) if tokens else None
+
+    def best(self, scores: np.ndarray | None, k: int, allowed: np.ndarray | None = None
+             ) -> list[LexicalHit]:
+        """The `k` rows of the highest positive `scores` (of `scores`), best first, the earlier
+        row first on a tie; only among `allowed` rows when given (a bool mask). bm25s's own
+        `retrieve` does the same in ~2 ms where this takes ~0.2."""
+        if scores is None or k <= 0:
             return []
-        k = min(k, len(self.ids))
-        mask = None if allowed is None else allowed.astype(np.float32)
-        rows, scores = self.bm25.retrieve([tokens], k=k, show_progress=False, weight_mask=mask)
-        return [
-            LexicalHit(int(row), self.ids[int(row)], float(score))
-            for row, score in zip(rows[0], scores[0], strict=True)
-            if score > 0
-        ]
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0)
+        rows = np.flatnonzero(scores > 0)
+        if len(rows) > k:
+            rows = rows[np.argpartition(-scores[rows], k - 1)[:k]]
+        rows = rows[np.lexsort((rows, -scores[rows]))]
+        return [LexicalHit(int(row), self.ids[row], float(scores[row])) for row in rows]
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[LexicalHit]:
+        """The `k` best rows for `query`, only among `allowed` rows when given (a bool mask)."""
+        return self.best(self.scores(query), k, allowed)
 
     def similarities(self, vector: np.ndarray) -> np.ndarray:
         """Each row's cosine similarity to `vector` (normalised, as the rows are)."""
@@ -213,10 +241,31 @@ class LexicalIndex:
         top = top[np.argsort(-similarities[top], kind="stable")]
         return [(self.ids[row], float(similarities[row])) for row in top]
 
-    def keeps_vectors(self, chunks: int) -> bool:
-        """Whether this index holds what a corpus of `chunks` chunks should: their vectors,
-        unless it is too large to search them exactly."""
-        return self.vectors is not None or not searched_exactly(chunks)
+    def complete(self, chunks: int) -> bool:
+        """Whether this index holds what a corpus of `chunks` chunks should: their vectors and
+        records, unless it is too large to search them exactly."""
+        return (self.vectors is not None and self.records is not None) \
+            or not searched_exactly(chunks)
+
+    def chunk(self, chunk_id: str) -> tuple[str, dict, np.ndarray] | None:
+        """The text, metadata and vector of `chunk_id`, from the records; None when this index
+        keeps no records or does not hold the chunk."""
+        row = self.row_of.get(chunk_id)
+        if row is None or self.records is None or self.vectors is None:
+            return None
+        return (*self.records.get(row), self.vectors[row])
+
+    def shared(self, story: str) -> bool:
+        """Whether more than one article tells `story` (True when this index cannot say)."""
+        return self._story_sizes.get(story, 0) > 1 if self.stories is not None else True
+
+    @cached_property
+    def _story_sizes(self) -> dict[str, int]:
+        """story -> how many articles tell it."""
+        sizes: dict[str, int] = {}
+        for story, _ in set(zip(self.stories or (), self.doc_ids, strict=False)):
+            sizes[story] = sizes.get(story, 0) + 1
+        return sizes
 
     def unknown_words(self, words: set[str]) -> set[str]:
         """The words (lower case) that no chunk of the corpus contains, after stemming. A word
@@ -312,6 +361,19 @@ def _stack(previous: np.ndarray | None, kept: list[int], new: np.ndarray | None,
     parts = [np.asarray(previous[kept], np.float32)] if kept and previous is not None else []
     parts += [np.asarray(new, np.float32).reshape(len(new), -1)] if len(new) else []
     return np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
+
+
+def _records(previous: LexicalIndex, kept: list[int], rows: list[tuple[str, str, dict]]
+             ) -> tuple[Records | None, list[str] | None]:
+    """The records and stories of an index of `previous`'s `kept` rows, then `rows`; none when
+    `previous` lacks those it should keep."""
+    if kept and (previous.records is None or previous.stories is None):
+        return None, None
+    old, stories = previous.records, previous.stories
+    records = [old.raw(n) for n in kept] if old is not None else []
+    records += [encoded(text, meta) for _, text, meta in rows]
+    kept_stories = [stories[n] for n in kept] if stories is not None else []
+    return Records.of(records), kept_stories + [meta.get("story", "") for _, _, meta in rows]
 
 
 def _compact(tokens: list[np.ndarray], vocabulary: list[str]) -> tuple[list[np.ndarray], list[str]]:

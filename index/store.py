@@ -401,13 +401,14 @@ class Store:
         return [(chunk_id, text, _filter_fields(document))
                 for chunk_id, text in zip(found["ids"], found["documents"], strict=True)]
 
-    def set_story(self, doc_id: str, story: str, signature: str) -> None:
+    def set_story(self, doc_id: str, story: str, signature: str) -> list[str]:
         """Record a stored document's story and signature (`index.wire`), on its record and its
-        chunks."""
+        chunks; returns the chunks' ids."""
         self.documents.update(ids=[doc_id], metadatas=[{"story": story, "minhash": signature}])
         found = self.chunks.get(where={"doc_id": doc_id}, include=[])
         if found["ids"]:
             self.chunks.update(ids=found["ids"], metadatas=[{"story": story}] * len(found["ids"]))
+        return list(found["ids"])
 
     def _added(self, doc_ids: list[str]) -> dict[str, str]:
         """When each of `doc_ids` (already stored) was first added."""
@@ -520,10 +521,14 @@ class Store:
         return np.array([found[chunk_id] for chunk_id in ids], dtype=np.float32)
 
     def chunks_with_vectors(self, ids: list[str]) -> list[tuple[str, str, dict, np.ndarray]]:
-        """(id, text, metadata, vector) of the chunks with these ids."""
-        found = self.chunks.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-        return list(zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"],
-                        strict=True))
+        """(id, text, metadata, vector) of the chunks with these ids (in Chroma's order)."""
+        rows: list[tuple[str, str, dict, np.ndarray]] = []
+        for start in range(0, len(ids), _PAGE):
+            page = self.chunks.get(ids=ids[start:start + _PAGE],
+                                   include=["documents", "metadatas", "embeddings"])
+            rows += zip(page["ids"], page["documents"], page["metadatas"], page["embeddings"],
+                        strict=True)
+        return rows
 
     def nearest(self, vector: np.ndarray, n: int, *, sources: Sequence[str] = (),
                 since: str = "", dated: bool = False, last_day: str = "",

@@ -129,8 +129,10 @@ class Retriever:
 
     def with_copies(self, passages: list[Passage], last_day: str = "") -> list[Passage]:
         """`passages`, each with the other articles of its story in `also_in` (none dated after
-        `last_day`, when given: a question asked as of a day lists no later copy)."""
-        stories = self.store.stories([p.story for p in passages if p.story])
+        `last_day`, when given: a question asked as of a day lists no later copy). Chroma is
+        asked only of the stories that the BM25 index knows more than one article of."""
+        stories = self.store.stories([p.story for p in passages
+                                      if p.story and self.lexical.shared(p.story)])
         return [replace(p, also_in=tuple(
             Copy(d.doc_id, d.title, d.publisher, d.url, d.date)
             for d in stories.get(p.story, [])
@@ -144,10 +146,11 @@ class Retriever:
         config = self.config
         similarities = self._similarities(vector) if config.dense else None
         dense = self._dense(vector, filters, similarities) if config.dense else ()
-        lexical = self._lexical(query, filters) if config.lexical else ()
+        scores = self.lexical.scores(query) if config.lexical else None
+        lexical = self._lexical(scores, filters) if config.lexical else ()
         recent = filters.recent(moment(query, filters.as_of), config.recent_days)
         recent_dense = self._dense(vector, recent, similarities) if recent and config.dense else ()
-        recent_lexical = self._lexical(query, recent) if recent and config.lexical else ()
+        recent_lexical = self._lexical(scores, recent) if recent and config.lexical else ()
         found = (dense, lexical, recent_dense, recent_lexical)
         return Candidates(dense=dense, lexical=lexical, lengths=self.article_lengths(*found),
                           ages=(self.article_ages(query, filters, *found)
@@ -196,8 +199,7 @@ class Retriever:
                 present.add(following)
         if not wanted:
             return passages
-        rows = {chunk_id: (text, meta)
-                for chunk_id, text, meta in self.store.chunks_by_id([w for w, _ in wanted])}
+        rows = self._chunks([w for w, _ in wanted])
         extra = [_passage(chunk_id, rows[chunk_id][0], rows[chunk_id][1], score=0.0,
                           similarity=before.similarity)
                  for chunk_id, before in wanted if chunk_id in rows]
@@ -210,7 +212,7 @@ class Retriever:
         query's, for their similarity."""
         filters = filters.within(named_window(query, filters.as_of))
         present = {p.chunk_id for p in passages}
-        found = [hit for hit in self._lexical(" ".join(sorted(names)), filters)
+        found = [hit for hit in self._lexical(self.lexical.scores(" ".join(sorted(names))), filters)
                  if hit[0] not in present][:top]
         return passages + self._passages(list(found), vector)
 
@@ -261,9 +263,10 @@ class Retriever:
         return tuple(self.store.nearest(vector, n, sources=filters.sources, since=filters.since,
                                         dated=bool(filters.until), last_day=filters.last_day))
 
-    def _lexical(self, query: str, filters: Filters) -> tuple[tuple[str, float], ...]:
+    def _lexical(self, scores: np.ndarray | None, filters: Filters) -> tuple[tuple[str, float], ...]:
+        """The chunks of the best BM25 `scores` (`LexicalIndex.scores`) that pass `filters`."""
         return tuple((hit.chunk_id, hit.score) for hit in
-                     self.lexical.search(query, self.config.candidates, self._mask(filters)))
+                     self.lexical.best(scores, self.config.candidates, self._mask(filters)))
 
     def _mask(self, filters: Filters) -> np.ndarray | None:
         """The BM25 index's rows that pass `filters` (None: no filter)."""
@@ -284,12 +287,12 @@ class Retriever:
         return passages
 
     def _chunks(self, ids: list[str]) -> dict[str, tuple[str, dict, np.ndarray]]:
-        """Text, metadata and vector of the chunks `ids` that Chroma holds (the vectors from
-        the BM25 index when it keeps them: ~2 ms less than reading them)."""
-        row_of, vectors = self.lexical.row_of, self.lexical.vectors
-        if vectors is not None and all(chunk_id in row_of for chunk_id in ids):
-            return {chunk_id: (text, meta, vectors[row_of[chunk_id]])
-                    for chunk_id, text, meta in self.store.chunks_by_id(ids)}
+        """Text, metadata and vector of the chunks `ids` that the index holds: from the BM25
+        index when it keeps them (`LexicalIndex.records`: ~5 ms less than Chroma at 18,000
+        chunks), else from Chroma."""
+        if self.lexical.records is not None:
+            return {chunk_id: row for chunk_id in ids
+                    if (row := self.lexical.chunk(chunk_id)) is not None}
         return {chunk_id: (text, meta, vector)
                 for chunk_id, text, meta, vector in self.store.chunks_with_vectors(ids)}
 

@@ -20,6 +20,7 @@ from newsdesk.index.ingest import ingest, lexical_folder, refresh_lexical
 from newsdesk.index.lexical import LexicalIndex
 from newsdesk.index.store import Store, chunk_sentences
 from tests.conftest import FIRST_SEED, SEEDS
+from tests.index.kept import assert_kept_as_stored
 
 ingest_module = importlib.import_module("newsdesk.index.ingest")  # the module, not the function
 
@@ -240,14 +241,18 @@ def test_bm25_after_an_ingest_reads_only_the_new_chunks(tmp_path, seed_copy, emb
     (seed_copy / "bridge.txt").write_text("Harbour bridge reopens\n\nThe Zindelport harbour bridge "
                                           "reopened on Monday, the city engineer said.\n")
     (seed_copy / "001_ca5ecb444059c4d2.txt").unlink()
-    read: list[list[str]] = []
-    by_id = Store.chunks_by_id
-    monkeypatch.setattr(Store, "chunks_by_id", lambda self, ids: read.append(ids) or by_id(self, ids))
+    read: list[str] = []
+    for name in ("chunks_by_id", "chunks_with_vectors"):
+        method = getattr(Store, name)
+        monkeypatch.setattr(Store, name, lambda self, ids, method=method: read.extend(ids)
+                            or method(self, ids))
     report = ingest([seed_copy], settings, prune=True, progress=False, embedder=embedder)
     assert report.new == 1 and report.removed == 1
-    # the new article's chunks come from the ingest itself: nothing is read back from Chroma
-    assert [ids for ids in read if ids] == []
-    updated = LexicalIndex.load(lexical_folder(settings))
+    # only the new article's chunks are read back from Chroma, as stored, with their vectors
+    bridge = Store.open(settings).document("bridge")
+    assert sorted(read) == sorted(Store.open(settings).chunks.get(
+        where={"doc_id": bridge.doc_id}, include=[])["ids"])
+    updated = assert_kept_as_stored(settings)
     rebuilt = LexicalIndex.build(list(Store.open(settings).all_chunks()), "full")
     assert sorted(updated.ids) == sorted(rebuilt.ids)
     assert filter_fields(updated) == filter_fields(rebuilt)
@@ -256,27 +261,29 @@ def test_bm25_after_an_ingest_reads_only_the_new_chunks(tmp_path, seed_copy, emb
             [(h.chunk_id, round(h.score, 4)) for h in rebuilt.search(query, 5)]
     assert updated.unknown_words({"lukashenka", "zindelport"}) == {"lukashenka"}
     assert updated.unknown_words({"1", "x"}) == set()  # the tokenizer keeps no such word
-    # the vectors it keeps for exact dense search are the stored ones, row for row
-    assert updated.vectors is not None
-    assert np.allclose(updated.vectors, Store.open(settings).vectors(updated.ids), atol=1e-6)
 
 
-def test_an_index_saved_without_vectors_gets_them_and_a_large_one_keeps_none(
-        tmp_path, embedder, monkeypatch):
+@pytest.mark.parametrize("saved_before", [("vectors.npy",), ("records.bin", "record_ends.npy")])
+def test_an_index_saved_without_vectors_or_records_gets_them_and_a_large_one_keeps_none(
+        tmp_path, embedder, monkeypatch, saved_before):
     from newsdesk.index import lexical
 
     settings = Settings(home=tmp_path / "idx")
     ingest([FIRST_SEED], settings, progress=False, embedder=embedder)
     store = Store.open(settings)
     saved = LexicalIndex.load(lexical_folder(settings)).folder
-    (saved / "vectors.npy").unlink()  # as saved before it kept vectors
-    assert LexicalIndex.load(lexical_folder(settings)).vectors is None
+    for name in saved_before:  # as saved before it kept them
+        (saved / name).unlink()
+    assert not LexicalIndex.load(lexical_folder(settings)).complete(store.chunk_count())
     refreshed = refresh_lexical(store, settings)
-    assert np.allclose(refreshed.vectors, store.vectors(refreshed.ids), atol=1e-6)
-    assert (LexicalIndex.load(lexical_folder(settings)).folder / "vectors.npy").exists()
+    assert refreshed.complete(store.chunk_count())
+    assert_kept_as_stored(settings)
     monkeypatch.setattr(lexical, "EXACT_ROWS", len(refreshed.ids) - 1)
-    (LexicalIndex.load(lexical_folder(settings)).folder / "vectors.npy").unlink()
-    assert refresh_lexical(store, settings).vectors is None  # Chroma searches a large one
+    saved = LexicalIndex.load(lexical_folder(settings)).folder
+    for name in ("vectors.npy", "records.bin", "record_ends.npy"):
+        (saved / name).unlink()
+    large = refresh_lexical(store, settings)  # Chroma searches a large one and holds its rows
+    assert large.vectors is None and large.records is None and large.chunk(large.ids[0]) is None
     monkeypatch.setattr(Store, "chunk_ids", lambda self: pytest.fail("rebuilt a current index"))
     assert refresh_lexical(store, settings).vectors is None  # and it is current without them
 
@@ -299,5 +306,5 @@ def test_new_metadata_for_unchanged_text_is_stored_without_embedding_again(tmp_p
     after = _stored_vectors(settings)
     assert after.keys() == before.keys()  # the same chunks, not embedded again
     assert {m["date"] for _, _, m in store.all_chunks()} == {"2024-06-01"}
-    lexical = LexicalIndex.load(lexical_folder(settings))
-    assert set(lexical.dates.tolist()) == {20240601}  # BM25's filters read the new date too
+    lexical = assert_kept_as_stored(settings)  # the passages it keeps have the new date too
+    assert set(lexical.dates.tolist()) == {20240601}  # and BM25's filters read it

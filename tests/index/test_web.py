@@ -5,6 +5,7 @@ Served from 127.0.0.1, ingested into a real Chroma with the real model."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
@@ -13,11 +14,12 @@ from newsdesk.core.errors import FetchError
 from newsdesk.core.settings import Settings
 from newsdesk.index.feeds import parse_feed
 from newsdesk.index.fetch import FEED_TYPES, Fetcher
-from newsdesk.index.ingest import ingest
+from newsdesk.index.ingest import ingest, lexical_folder, refresh_lexical
 from newsdesk.index.store import Store
 from newsdesk.index.web import canonical_url, doc_id_of, read_links
 from newsdesk.retrieve import Retriever
 from tests.index.conftest import FERRY, local_policy
+from tests.index.kept import assert_kept_as_stored
 
 
 @pytest.mark.parametrize(("path", "title"), [("/rss.xml", "Harbour Gazette: news"),
@@ -131,6 +133,8 @@ def test_an_index_from_before_wire_copies_finds_its_stories_once(site, tmp_path,
     chunk_ids = store.chunks.get(include=[])["ids"]
     store.chunks.update(ids=chunk_ids, metadatas=[{"story": None}] * len(chunk_ids))
     assert {d.story for d in store.stored_documents()} == {""}
+    shutil.rmtree(lexical_folder(settings))  # its BM25 index, made again, holds no stories
+    assert not any(refresh_lexical(store, settings).stories)
 
     copy = read_links([f"{site.url}/feed.json"], _fetcher_of(site))
     report = ingest([], settings, documents=copy.documents, progress=False, embedder=embedder)
@@ -141,6 +145,8 @@ def test_an_index_from_before_wire_copies_finds_its_stories_once(site, tmp_path,
     assert stored["dam.html"].story == stored["dam.html"].doc_id
     chunks = Store.open(settings).chunks.get(where={"doc_id": ferry.doc_id}, include=["metadatas"])
     assert {meta["story"] for meta in chunks["metadatas"]} == {ferry.doc_id}
+    lexical = assert_kept_as_stored(settings)  # each chunk's story read again
+    assert lexical.shared(ferry.doc_id) and not lexical.shared(stored["dam.html"].doc_id)
 
 
 def _fetcher_of(site) -> Fetcher:

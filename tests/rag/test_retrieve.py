@@ -137,3 +137,20 @@ def test_the_dense_stage_finds_the_same_chunks_however_it_searches(dated_setting
     assert ids["chroma"] and ids["exact"] == ids["named"] == ids["chroma"] == ids["dropped"]
     assert [s for _, s in found["exact"]] == pytest.approx([s for _, s in found["chroma"]],
                                                           abs=1e-5)
+
+
+@pytest.mark.parametrize("question", ["How many acres has the Brackwell fire burned?",
+                                      "What did the harbour master say about the ferry?",
+                                      "diesel price Norland"])
+def test_passages_are_the_same_from_the_bm25_index_as_from_chroma(dated_settings, embedder,
+                                                                   monkeypatch, question):
+    """The texts, metadata and vectors the BM25 index keeps (`LexicalIndex.records`) give the
+    passages, their following chunks and their copies that Chroma's give."""
+    retriever = Retriever.open(settings=dated_settings, embedder=embedder)
+    assert retriever.lexical.records is not None
+    kept = retriever.retrieve(question, k=8, as_of="none")
+    following = retriever.with_following(kept, 8)
+    monkeypatch.setattr(retriever.lexical, "records", None)
+    monkeypatch.setattr(retriever.lexical, "stories", None)
+    assert kept and retriever.retrieve(question, k=8, as_of="none") == kept
+    assert retriever.with_following(kept, 8) == following
