@@ -216,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     stress.add_argument("--kills", type=int, default=5, help="ingests killed at random moments")
     stress.add_argument("--reports", type=Path, default=Path("reports"), help="output folder")
     stress.set_defaults(run=_stress)
+    for command in commands.choices.values():  # the index's flags also after the command
+        add_flags(command, INDEX_FLAGS, default=argparse.SUPPRESS)
     return parser
 
 

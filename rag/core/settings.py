@@ -195,10 +195,13 @@ SERVE_FLAGS = (*INDEX_FLAGS, *LLM_FLAGS, "auth", "auth_file", "host", "port", "m
                *FETCH_FLAGS)
 
 
-def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...], default: object = None
+              ) -> None:
     """Add the command-line flags of the settings `names` to `parser`.
 
-    A flag left out leaves its setting to the environment and the default.
+    A flag left out leaves its setting to the environment and the default (`default`:
+    `argparse.SUPPRESS` for a command's copy of a flag its parent parser has too, so that
+    `newsdesk --home X ask Q` and `newsdesk ask Q --home X` mean the same).
     """
     for name in names:
         flag, text = FLAGS[name]
@@ -206,13 +209,13 @@ def add_flags(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
         field = Settings.model_fields[name]
         if field.annotation is bool:
             parser.add_argument(flag, dest=name, action="store_const", const=not field.default,
-                                default=None, help=text)
+                                default=default, help=text)
         elif get_origin(field.annotation) is tuple:
-            parser.add_argument(flag, dest=name, action="append", default=None, metavar="HOST",
+            parser.add_argument(flag, dest=name, action="append", default=default, metavar="HOST",
                                 help=text)
         else:
             choices = get_args(field.annotation) if get_origin(field.annotation) is Literal else None
-            parser.add_argument(flag, dest=name, default=None, choices=choices, help=text)
+            parser.add_argument(flag, dest=name, default=default, choices=choices, help=text)
 
 
 def from_flags(args: argparse.Namespace) -> Settings:

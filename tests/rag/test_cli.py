@@ -115,3 +115,15 @@ def test_an_unknown_source_points_to_the_list(seed_settings):
     result = _newsdesk("ask", "What conditions did Putin set?", "--source", "nope",
                        home=seed_settings.home)
     assert result.returncode == 2 and "`newsdesk list`" in result.stderr
+
+
+def test_the_index_flags_work_before_and_after_the_command(seed_settings):
+    from newsdesk.cli import _parser
+
+    parse = _parser().parse_args
+    assert parse(["--home", "a", "ask", "Q"]).home == parse(["ask", "Q", "--home", "a"]).home == "a"
+    assert parse(["--home", "a", "ask", "Q", "--home", "b"]).home == "b"  # the later one
+    assert parse(["ask", "Q"]).home is None  # left to NEWSDESK_HOME and the default
+    after = subprocess.run([sys.executable, "-m", "newsdesk.cli", "status", "--home",
+                            str(seed_settings.home)], capture_output=True, text=True, timeout=300)
+    assert after.returncode == 0 and "2 articles" in after.stdout, after.stderr
