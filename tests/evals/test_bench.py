@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 from newsdesk import Retriever
 from newsdesk.cli import main
 from newsdesk.core.settings import Settings
@@ -64,3 +66,11 @@ def test_bench_queries_without_the_eval_index_says_how_to_build_it(tmp_path, mon
     data.mkdir()
     assert main(["bench", "queries", "--data", str(data)]) == 2
     assert "newsdesk eval realtimeqa" in capsys.readouterr().err
+
+
+def test_a_cold_ask_s_peak_memory_is_its_own_however_large_the_benchmark(seed_settings):
+    """Linux carries the starting process's peak memory into a command it starts: the fresh
+    asks are started from a small child, so a benchmark holding 2 GB does not show in them."""
+    held = np.ones(2 * 1024**3 // 8)  # 2 GB, touched
+    row = bench._child("child-cold", "seeds", str(seed_settings.home), "Who flanked Putin?", "1")
+    assert held.sum() and 0 < row["status_peak_mb"] <= row["cold_ask_peak_mb"] < 1000
