@@ -510,16 +510,6 @@ class Store:
             rows += zip(page["ids"], page["documents"], page["metadatas"], strict=True)
         return rows
 
-    def vectors(self, ids: list[str]) -> np.ndarray:
-        """The vectors of the chunks with these ids, a row each in their order (float32)."""
-        if not ids:
-            return np.zeros((0, 0), np.float32)
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(ids), _PAGE):
-            page = self.chunks.get(ids=ids[start:start + _PAGE], include=["embeddings"])
-            found.update(zip(page["ids"], page["embeddings"], strict=True))
-        return np.array([found[chunk_id] for chunk_id in ids], dtype=np.float32)
-
     def chunks_with_vectors(self, ids: list[str]) -> list[tuple[str, str, dict, np.ndarray]]:
         """(id, text, metadata, vector) of the chunks with these ids (in Chroma's order)."""
         rows: list[tuple[str, str, dict, np.ndarray]] = []

@@ -15,12 +15,13 @@ def assert_kept_as_stored(settings: Settings) -> LexicalIndex:
     and vector as Chroma holds them; returns it."""
     index = LexicalIndex.load(lexical_folder(settings))
     store = Store.open(settings)
-    stored = {chunk_id: (text, meta) for chunk_id, text, meta in store.all_chunks()}
+    stored = {chunk_id: (text, meta, vector)
+              for chunk_id, text, meta, vector in store.all_chunks_with_vectors()}
     assert sorted(index.ids) == sorted(stored)
     assert index.records is not None and index.vectors is not None
     for row, chunk_id in enumerate(index.ids):
         text, meta, vector = index.chunk(chunk_id)
-        assert (text, meta) == stored[chunk_id]
+        assert (text, meta) == stored[chunk_id][:2]
         assert index.stories[row] == meta.get("story", "")
-    assert np.allclose(index.vectors, store.vectors(index.ids), atol=1e-6)
+        assert np.allclose(vector, stored[chunk_id][2], atol=1e-6)
     return index
